@@ -1,0 +1,1 @@
+"""tf.Transform preprocessing for MovieLens retrieval."""
