@@ -1,0 +1,1 @@
+"""ExampleGen over MovieLens: rating examples and the movie candidate corpus."""
