@@ -1,0 +1,20 @@
+"""What every MovieLens source transform returns."""
+
+from typing import NamedTuple
+
+import apache_beam as beam
+
+
+class SourceOutput(NamedTuple):
+    """The PCollections a source produces.
+
+    Attributes:
+      ratings: Rating records (``records.py``), joined with movie and user
+        features.
+      movies: Movie records of the whole candidate corpus, one per movie id.
+      bad_rows: ``BadRow``s for input that could not become a record.
+    """
+
+    ratings: beam.PCollection
+    movies: beam.PCollection
+    bad_rows: beam.PCollection

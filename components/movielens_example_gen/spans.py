@@ -1,0 +1,144 @@
+"""Spans: which batch of data a run reads, and the fingerprint of that batch.
+
+As in TFX's file-based ExampleGen, a GroupLens ``input_path`` may contain
+``{SPAN}`` (e.g. ``/data/drops/span-{SPAN}.zip``): each new archive drop is a
+new span, and a run reads the newest one or a requested one. Synthetic data
+has ``num_spans`` time windows (days); span ``k`` is the k-th window. TFDS
+releases are a single span, 0.
+
+The fingerprint covers what the run reads (file contents, or the generator's
+settings), so that TFX's cache never reuses examples of changed data.
+"""
+
+import dataclasses
+import hashlib
+import json
+import re
+from typing import Optional
+
+import tensorflow as tf
+
+from components.movielens_example_gen import spec
+from components.movielens_example_gen.settings import Settings
+
+SPAN_PLACEHOLDER = "{SPAN}"
+# Bump when the synthetic generator's output for the same settings changes.
+SYNTHETIC_GENERATOR_VERSION = 1
+_READ_CHUNK = 1 << 22
+
+
+@dataclasses.dataclass(frozen=True)
+class ResolvedSource:
+    """A source pinned to one span.
+
+    Attributes:
+      span: The span number.
+      input_path: For GroupLens, the archive or folder of that span.
+    """
+
+    span: int
+    input_path: Optional[str]
+
+
+def resolve(settings: Settings) -> ResolvedSource:
+    """Pins the settings' source to one span.
+
+    Args:
+      settings: The ExampleGen settings; ``span`` may be ``LATEST_SPAN``.
+
+    Returns:
+      The span and, for GroupLens, its path.
+
+    Raises:
+      FileNotFoundError: If no GroupLens span matches, or the requested one is
+        missing.
+      ValueError: If a synthetic span is out of range, or a TFDS span is not 0.
+    """
+    if settings.source == spec.SOURCE_GROUPLENS:
+        return _resolve_grouplens(settings.input_path, settings.span)
+    if settings.source == spec.SOURCE_SYNTHETIC:
+        num_spans = int(settings.synthetic.get("num_spans", 1))
+        span = num_spans - 1 if settings.span == spec.LATEST_SPAN else settings.span
+        if not 0 <= span < num_spans:
+            raise ValueError(
+                f"synthetic span {span} out of range: the data has {num_spans} span(s)"
+            )
+        return ResolvedSource(span, None)
+    if settings.span not in (spec.LATEST_SPAN, 0):
+        raise ValueError(f"TFDS data has one span (0), got span={settings.span}")
+    return ResolvedSource(0, None)
+
+
+def fingerprint(settings: Settings, resolved: ResolvedSource) -> str:
+    """Fingerprints what a run of the settings reads.
+
+    Args:
+      settings: The ExampleGen settings.
+      resolved: The span the run reads.
+
+    Returns:
+      A string that changes whenever the data read changes: SHA-256 of the
+      GroupLens files' contents, of the prepared TFDS files' names and sizes,
+      or of the synthetic generator's settings and version.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"span={resolved.span}\n".encode())
+    if settings.source == spec.SOURCE_GROUPLENS:
+        for path in _files_under(resolved.input_path):
+            digest.update(path.encode() + b"\n")
+            with tf.io.gfile.GFile(path, "rb") as handle:
+                while chunk := handle.read(_READ_CHUNK):
+                    digest.update(chunk)
+    elif settings.source == spec.SOURCE_SYNTHETIC:
+        digest.update(json.dumps(settings.synthetic, sort_keys=True).encode())
+        digest.update(f"generator={SYNTHETIC_GENERATOR_VERSION}".encode())
+    else:
+        digest.update(f"{settings.tfds_name}@{settings.tfds_data_dir}\n".encode())
+        dataset_dir = _tfds_dataset_dir(settings)
+        if dataset_dir:
+            for path in _files_under(dataset_dir):
+                digest.update(f"{path}:{tf.io.gfile.stat(path).length}\n".encode())
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _resolve_grouplens(input_path: str, requested: int) -> ResolvedSource:
+    if SPAN_PLACEHOLDER not in input_path:
+        if requested not in (spec.LATEST_SPAN, 0):
+            raise ValueError(
+                f"span={requested} requested, but input_path {input_path} has no "
+                f"{SPAN_PLACEHOLDER} placeholder"
+            )
+        return ResolvedSource(0, input_path)
+    if requested != spec.LATEST_SPAN:
+        path = input_path.replace(SPAN_PLACEHOLDER, str(requested))
+        if not tf.io.gfile.exists(path):
+            raise FileNotFoundError(f"span {requested} not found: {path} does not exist")
+        return ResolvedSource(requested, path)
+    prefix, suffix = input_path.split(SPAN_PLACEHOLDER, 1)
+    pattern = re.compile(re.escape(prefix) + r"(\d+)" + re.escape(suffix) + "$")
+    spans = {}
+    for path in tf.io.gfile.glob(input_path.replace(SPAN_PLACEHOLDER, "*")):
+        match = pattern.match(path.rstrip("/"))
+        if match:
+            spans[int(match.group(1))] = path.rstrip("/")
+    if not spans:
+        raise FileNotFoundError(f"no span matches {input_path}")
+    latest = max(spans)
+    return ResolvedSource(latest, spans[latest])
+
+
+def _files_under(location: str):
+    if not tf.io.gfile.isdir(location):
+        return [location]
+    found = []
+    for folder, _, names in tf.io.gfile.walk(location):
+        found.extend(f"{folder.rstrip('/')}/{name}" for name in names)
+    return sorted(found)
+
+
+def _tfds_dataset_dir(settings: Settings) -> Optional[str]:
+    import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel
+
+    builder = tfds.builder(settings.tfds_name, data_dir=settings.tfds_data_dir)
+    data_dir = str(builder.data_dir)
+    return data_dir if tf.io.gfile.exists(data_dir) else None

@@ -1,0 +1,121 @@
+"""Beam transforms for the synthetic source: generation and its quality bounds.
+
+Ratings are generated in shards (by user), each shard from its own seeded
+generator, so the data is the same whichever worker makes it, and any size
+fits a distributed runner. ``SyntheticQuality`` records what the generating
+model (the oracle) and the popularity baseline reach on the eval split, so
+later stages can judge a trained model against both.
+"""
+
+import math
+from typing import Any, Dict, Mapping, Tuple
+
+import apache_beam as beam
+
+from components.movielens_example_gen import synthetic
+from components.movielens_example_gen.splits import hash_fraction, rating_key
+from components.movielens_example_gen.source_output import SourceOutput
+from transform_fn import features
+
+# Ratings per generation shard: small enough to spread over workers.
+_RATINGS_PER_SHARD = 100_000
+# Eval ratings sampled (by stable hash, so runs agree) to measure the oracle
+# and popularity; below this size every eval rating counts.
+QUALITY_SAMPLE_SIZE = 20_000
+QUALITY_KS = (1, 5, 10, 50, 100)
+
+
+def num_shards(config: synthetic.SyntheticConfig) -> int:
+    """How many generation shards a configuration is split into.
+
+    Args:
+      config: The generator's configuration.
+
+    Returns:
+      Between 1 and the number of users.
+    """
+    return max(1, min(config.num_users, math.ceil(config.num_ratings / _RATINGS_PER_SHARD)))
+
+
+@beam.ptransform_fn
+def ReadSynthetic(  # pylint: disable=invalid-name
+    pipeline: beam.Pipeline, config_kwargs: Mapping[str, Any], span: int
+) -> SourceOutput:
+    """Generates synthetic MovieLens ratings of one span and the movie corpus.
+
+    Args:
+      pipeline: The Beam pipeline.
+      config_kwargs: Keyword arguments of ``synthetic.SyntheticConfig``.
+      span: The span (time window) whose ratings to generate.
+
+    Returns:
+      Rating records, movie records, and an empty bad-rows collection.
+    """
+    config = synthetic.SyntheticConfig(**config_kwargs)
+    shards = num_shards(config)
+    ratings = (
+        pipeline
+        | "Shards" >> beam.Create(list(range(shards)))
+        | "Distribute" >> beam.Reshuffle()
+        | "Generate"
+        >> beam.FlatMap(
+            lambda shard: synthetic.generate_ratings(config, shard, shards, span=span)
+        )
+    )
+    movies = (
+        pipeline
+        | "StartMovies" >> beam.Create([None])
+        | "GenerateMovies" >> beam.FlatMap(lambda _: synthetic.generate_movies(config))
+    )
+    return SourceOutput(
+        ratings=ratings,
+        movies=movies,
+        bad_rows=pipeline | "NoBadRows" >> beam.Create([]),
+    )
+
+
+def _quality(
+    eval_sample: list, train_counts: Dict[str, int], config_kwargs: Mapping[str, Any]
+) -> Dict[str, Any]:
+    config = synthetic.SyntheticConfig(**config_kwargs)
+    oracle = synthetic.oracle_top_k_accuracy(config, eval_sample, QUALITY_KS)
+    popularity = synthetic.popularity_top_k_accuracy(train_counts, eval_sample, QUALITY_KS)
+    return {
+        "eval_sample_size": len(eval_sample),
+        "oracle_top_k_accuracy": {str(k): v for k, v in oracle.items()},
+        "popularity_top_k_accuracy": {str(k): v for k, v in popularity.items()},
+    }
+
+
+@beam.ptransform_fn
+def SyntheticQuality(  # pylint: disable=invalid-name
+    splits: Tuple[beam.PCollection, beam.PCollection], config_kwargs: Mapping[str, Any]
+) -> beam.PCollection:
+    """Measures the oracle and popularity top-k accuracy on the eval split.
+
+    Args:
+      splits: ``(train, eval)`` rating records.
+      config_kwargs: The generator's configuration (to rebuild its model).
+
+    Returns:
+      A one-element collection: ``{eval_sample_size, oracle_top_k_accuracy,
+      popularity_top_k_accuracy}`` keyed by k.
+    """
+    train, evaluation = splits
+    train_counts = (
+        train
+        | "TrainMovies" >> beam.Map(lambda record: record[features.MOVIE_ID])
+        | "CountMovies" >> beam.combiners.Count.PerElement()
+        | "CountsDict" >> beam.combiners.ToDict()
+    )
+    return (
+        evaluation
+        | "SampleEval"
+        >> beam.combiners.Top.Of(
+            QUALITY_SAMPLE_SIZE,
+            key=lambda record: hash_fraction(rating_key(record)),
+            reverse=True,
+        )
+        | "Measure"
+        >> beam.Map(_quality, beam.pvalue.AsSingleton(train_counts), config_kwargs)
+    )

@@ -1,0 +1,89 @@
+"""Tests of MovieLensExampleGen's executor on real artifacts in a temp dir."""
+
+import json
+
+import pytest
+
+from components.movielens_example_gen import bad_rows, spec
+from components.movielens_example_gen.splits import TEMPORAL
+from tests.components import grouplens_fixtures as fixtures
+from tests.components.example_gen_testing import properties, read_split, run_executor
+from transform_fn import features
+
+
+@pytest.mark.parametrize("writer", [fixtures.write_100k, fixtures.write_1m, fixtures.write_csv])
+def test_writes_every_rating_once_and_the_whole_corpus(tmp_path, writer):
+    archive = fixtures.zip_folder(writer(str(tmp_path / "data")))
+    examples, candidates = run_executor(str(tmp_path / "out"), properties(input_path=archive))
+
+    train = read_split(examples.uri, "train")
+    evaluation = read_split(examples.uri, "eval")
+    keys = sorted((r[features.USER_ID], r[features.MOVIE_ID]) for r in train + evaluation)
+    assert keys == sorted((u, m) for u, m, _, _ in fixtures.RATINGS)
+    corpus = read_split(candidates.uri, spec.CANDIDATES_SPLIT)
+    assert sorted(m[features.MOVIE_ID] for m in corpus) == [m for m, _, _ in fixtures.MOVIES]
+    assert set(corpus[0]) == set(features.MOVIE_FEATURE_KINDS)
+    assert examples.split_names == '["train", "eval"]'
+    assert candidates.split_names == '["corpus"]'
+    assert examples.span == 0
+    assert examples.get_int_custom_property(spec.BAD_ROWS_COUNT_PROPERTY) == 0
+    assert examples.get_int_custom_property("num_examples_train") == len(train)
+    assert candidates.get_int_custom_property("num_examples_corpus") == len(fixtures.MOVIES)
+    assert examples.get_string_custom_property(spec.FINGERPRINT_KEY).startswith("sha256:")
+
+
+def test_temporal_split_keeps_the_future_out_of_training(tmp_path):
+    folder = fixtures.write_100k(str(tmp_path / "data"))
+    examples, _ = run_executor(
+        str(tmp_path / "out"),
+        properties(input_path=folder, split_mode=TEMPORAL, eval_fraction=0.34),
+    )
+    train = read_split(examples.uri, "train")
+    evaluation = read_split(examples.uri, "eval")
+    assert train and evaluation
+    assert max(r[features.TIMESTAMP] for r in train) < min(r[features.TIMESTAMP] for r in evaluation)
+
+
+def test_bad_rows_fail_the_run_naming_file_line_and_reason(tmp_path):
+    folder = fixtures.write_100k(str(tmp_path / "data"), bad_lines={3: "1\t2\tbad\t4"})
+    with pytest.raises(bad_rows.BadInputError) as error:
+        run_executor(str(tmp_path / "out"), properties(input_path=folder))
+    message = str(error.value)
+    assert "1 bad input row(s), more than max_bad_rows=0" in message
+    assert "u.data:3: rating 'bad' is not a number" in message
+
+
+def test_tolerated_bad_rows_are_counted_and_quoted(tmp_path):
+    folder = fixtures.write_100k(
+        str(tmp_path / "data"), bad_lines={2: "1\t77\t3\t4", 5: "only one field"}
+    )
+    examples, _ = run_executor(
+        str(tmp_path / "out"), properties(input_path=folder, max_bad_rows=2)
+    )
+    assert examples.get_int_custom_property(spec.BAD_ROWS_COUNT_PROPERTY) == 2
+    samples = json.loads(examples.get_string_custom_property(spec.BAD_ROWS_SAMPLE_PROPERTY))
+    assert [s.split("u.data:")[1] for s in samples] == [
+        "2: unknown movie id 77",
+        "5: expected 4 fields, found 1",
+    ]
+    written = read_split(examples.uri, "train") + read_split(examples.uri, "eval")
+    assert len(written) == len(fixtures.RATINGS)
+
+
+def test_newest_span_is_read_when_input_path_has_span_placeholder(tmp_path):
+    fixtures.write_100k(str(tmp_path / "span-1"))
+    newest = fixtures.write_100k(str(tmp_path / "span-2"))
+    with open(f"{newest}/u.data", "a", encoding="latin-1") as handle:
+        handle.write("1\t5\t4\t890000000\n")
+    examples, _ = run_executor(
+        str(tmp_path / "out"),
+        properties(input_path=str(tmp_path / "span-{SPAN}" / "ml-100k")),
+    )
+    assert examples.span == 2
+    written = read_split(examples.uri, "train") + read_split(examples.uri, "eval")
+    assert len(written) == len(fixtures.RATINGS) + 1
+
+
+def test_missing_archive_error_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match="absent.zip"):
+        run_executor(str(tmp_path / "out"), properties(input_path=str(tmp_path / "absent.zip")))

@@ -1,0 +1,89 @@
+"""Tests of the Beam transform reading GroupLens archives."""
+
+import apache_beam as beam
+from apache_beam.testing.util import assert_that, equal_to, is_empty
+
+from components.movielens_example_gen import formats
+from components.movielens_example_gen.grouplens_source import ReadGroupLens
+from tests.components import grouplens_fixtures as fixtures
+from transform_fn import features
+
+
+def _ids(records):
+    return sorted(
+        (r[features.USER_ID], r[features.MOVIE_ID], r[features.TIMESTAMP]) for r in records
+    )
+
+
+def test_reads_joined_ratings_and_whole_corpus_from_zip(tmp_path):
+    archive = fixtures.zip_folder(fixtures.write_100k(str(tmp_path)))
+    layout = formats.detect_layout(archive)
+    expected_ratings = sorted((u, m, t) for u, m, _, t in fixtures.RATINGS)
+
+    with beam.Pipeline() as pipeline:
+        out = pipeline | ReadGroupLens(layout)
+        assert_that(out.ratings, lambda got: _check(_ids(got) == expected_ratings, got), label="ratings")
+        assert_that(
+            out.movies | beam.Map(lambda m: (m[features.MOVIE_ID], m[features.MOVIE_TITLE])),
+            equal_to([(m, t) for m, t, _ in fixtures.MOVIES]),
+            label="movies",
+        )
+        assert_that(out.bad_rows, is_empty(), label="no_bad_rows")
+
+
+def test_joined_rating_carries_movie_and_user_features(tmp_path):
+    layout = formats.detect_layout(fixtures.write_100k(str(tmp_path)))
+
+    def check(records):
+        by_key = {(r[features.USER_ID], r[features.MOVIE_ID]): r for r in records}
+        record = by_key[("3", "4")]
+        assert record[features.MOVIE_TITLE] == "Misérables, Les (1995)"
+        assert record[features.USER_ZIP_CODE] == "T8H1N"
+        assert record[features.RAW_USER_AGE] == 17.0
+        assert record[features.USER_RATING] == 5.0
+        assert record[features.TIMESTAMP] == 875071561
+        assert [features.GENRE_NAMES[g] for g in record[features.MOVIE_GENRES]] == ["Drama", "War"]
+
+    with beam.Pipeline() as pipeline:
+        assert_that((pipeline | ReadGroupLens(layout)).ratings, check)
+
+
+def test_bad_lines_and_unknown_references_name_file_line_and_reason(tmp_path):
+    folder = fixtures.write_1m(
+        str(tmp_path),
+        bad_lines={2: "1::2::3", 4: "1::99::4::874965758", 5: "42::1::4::874965758"},
+    )
+    layout = formats.detect_layout(folder)
+    ratings_file = layout.ratings.display_name()
+    expected = [
+        (ratings_file, 2, "expected 4 fields, found 3"),
+        (ratings_file, 4, "unknown movie id 99"),
+        (ratings_file, 5, "unknown user id 42"),
+    ]
+
+    with beam.Pipeline() as pipeline:
+        out = pipeline | ReadGroupLens(layout)
+        assert_that(
+            out.bad_rows | beam.Map(lambda r: (r.file, r.line, r.reason)),
+            equal_to(expected),
+            label="bad",
+        )
+        assert_that(out.ratings | beam.combiners.Count.Globally(), equal_to([len(fixtures.RATINGS)]), label="good")
+
+
+def test_duplicate_movie_id_is_reported_not_silently_merged(tmp_path):
+    folder = fixtures.write_csv(str(tmp_path))
+    with open(f"{folder}/movies.csv", "a", encoding="utf-8") as handle:
+        handle.write('1,"Toy Story again (1995)",Comedy\n')
+    layout = formats.detect_layout(folder)
+
+    with beam.Pipeline() as pipeline:
+        out = pipeline | ReadGroupLens(layout)
+        assert_that(
+            out.bad_rows | beam.Map(lambda r: (r.line, r.reason)),
+            equal_to([(len(fixtures.MOVIES) + 2, "duplicate id 1 (first on line 2)")]),
+        )
+
+
+def _check(condition, got):
+    assert condition, got
