@@ -1,0 +1,176 @@
+"""Datasets for training: transformed ratings and the transformed corpus."""
+
+import dataclasses
+from typing import Dict, List, Mapping, Sequence, Union
+
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from transform_fn import features
+
+FilePatterns = Union[str, Sequence[str]]
+
+
+def _files(patterns: FilePatterns) -> List[str]:
+    patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+    files = sorted(path for pattern in patterns for path in tf.io.gfile.glob(pattern))
+    if not files:
+        raise FileNotFoundError(f"No files match {patterns}")
+    return files
+
+
+def _records(patterns: FilePatterns) -> tf.data.Dataset:
+    return tf.data.TFRecordDataset(_files(patterns), compression_type="GZIP")
+
+
+def transformed_ratings(
+    patterns: FilePatterns,
+    tf_transform_output: tft.TFTransformOutput,
+    batch_size: int,
+    shuffle_buffer: int = 0,
+    seed: int = 0,
+) -> tf.data.Dataset:
+    """Batches of transformed rating features.
+
+    Args:
+      patterns: Glob(s) of the Transform's gzipped TFRecords of one split.
+      tf_transform_output: The Transform output (for the feature spec).
+      batch_size: Examples per batch.
+      shuffle_buffer: Shuffle buffer size; 0 keeps file order.
+      seed: Shuffle seed.
+
+    Returns:
+      A dataset of transformed feature dicts.
+    """
+    spec = tf_transform_output.transformed_feature_spec()
+    dataset = _records(patterns)
+    if shuffle_buffer:
+        dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    return (
+        dataset.batch(batch_size)
+        .map(lambda batch: tf.io.parse_example(batch, spec), num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Corpus:
+    """The candidate corpus, raw and transformed.
+
+    Attributes:
+      movie_ids: ``[N]`` raw movie ids (the candidate keys).
+      titles: ``[N]`` raw titles.
+      transformed: Transformed movie features of the N movies.
+    """
+
+    movie_ids: tf.Tensor
+    titles: tf.Tensor
+    transformed: Dict[str, tf.Tensor]
+
+    @property
+    def size(self) -> int:
+        """Number of candidates."""
+        return int(self.movie_ids.shape[0])
+
+
+def candidate_feature_spec(tf_transform_output: tft.TFTransformOutput) -> Dict[str, object]:
+    """The raw feature spec of the corpus's movie features.
+
+    Args:
+      tf_transform_output: The Transform output.
+
+    Returns:
+      The raw spec restricted to ``features.CANDIDATE_FEATURES``.
+    """
+    raw = tf_transform_output.raw_feature_spec()
+    return {name: raw[name] for name in features.CANDIDATE_FEATURES if name in raw}
+
+
+def load_corpus(
+    patterns: FilePatterns,
+    tf_transform_output: tft.TFTransformOutput,
+    transform_layer: tf.keras.layers.Layer,
+) -> Corpus:
+    """Reads the raw candidate corpus and transforms it.
+
+    Args:
+      patterns: Glob(s) of the ExampleGen ``candidates`` corpus split.
+      tf_transform_output: The Transform output.
+      transform_layer: ``tf_transform_output.transform_features_layer()``.
+
+    Returns:
+      The corpus, in file order.
+
+    Raises:
+      ValueError: If a movie id appears twice.
+    """
+    serialized = tf.concat(list(_records(patterns).batch(100_000)), axis=0)
+    raw = tf.io.parse_example(serialized, candidate_feature_spec(tf_transform_output))
+    transformed = transform_layer(raw)
+    ids = _dense_strings(raw[features.MOVIE_ID])
+    unique, _ = tf.unique(ids)
+    if unique.shape[0] != ids.shape[0]:
+        raise ValueError("The candidate corpus holds a movie id more than once")
+    return Corpus(
+        movie_ids=ids,
+        titles=_dense_strings(raw[features.MOVIE_TITLE]),
+        transformed=dict(transformed),
+    )
+
+
+def _dense_strings(tensor) -> tf.Tensor:
+    if isinstance(tensor, tf.SparseTensor):
+        tensor = tf.sparse.to_dense(tensor, default_value=b"")
+    return tf.reshape(tensor, [-1])
+
+
+def corpus_rows(corpus: Corpus) -> tf.lookup.StaticHashTable:
+    """A table from movie id to its row in the corpus (-1 when absent).
+
+    Args:
+      corpus: The candidate corpus.
+
+    Returns:
+      The lookup table.
+    """
+    return tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(
+            corpus.movie_ids, tf.range(corpus.size, dtype=tf.int64)
+        ),
+        default_value=-1,
+    )
+
+
+def movie_counts(dataset: tf.data.Dataset, rows: tf.lookup.StaticHashTable, size: int) -> tf.Tensor:
+    """Counts the ratings of each corpus movie in a dataset.
+
+    Args:
+      dataset: Batches with the pass-through ``movie_id``.
+      rows: ``corpus_rows`` of the corpus.
+      size: Corpus size.
+
+    Returns:
+      ``[size]`` int64 counts.
+    """
+    counts = tf.zeros([size], tf.int64)
+    for batch in dataset:
+        ids = rows.lookup(tf.reshape(batch[features.MOVIE_ID], [-1]))
+        counts += tf.math.bincount(ids, minlength=size, maxlength=size, dtype=tf.int64)
+    return counts
+
+
+def rows_of(batch: Mapping[str, tf.Tensor], rows: tf.lookup.StaticHashTable) -> tf.Tensor:
+    """The corpus rows of a batch's rated movies.
+
+    Args:
+      batch: Transformed features with the pass-through ``movie_id``.
+      rows: ``corpus_rows`` of the corpus.
+
+    Returns:
+      ``[batch]`` int64 rows.
+    """
+    found = rows.lookup(tf.reshape(batch[features.MOVIE_ID], [-1]))
+    tf.debugging.assert_non_negative(
+        found, message="A rating's movie_id is not in the candidate corpus"
+    )
+    return found

@@ -1,0 +1,154 @@
+"""The query and candidate towers, built from the transformed feature spec.
+
+Which transformed features feed which tower follows from the raw feature they
+come from (``features.QUERY_FEATURES`` vs ``features.CANDIDATE_FEATURES``);
+every embedding table's size comes from the transform output
+(``transform_fn.sizes``), never from a constant here.
+"""
+
+import dataclasses
+from typing import Dict, Iterable, Mapping, Optional, Tuple
+
+import tensorflow as tf
+
+from transform_fn import features
+
+
+@dataclasses.dataclass(frozen=True)
+class TowerInputs:
+    """The transformed features one tower reads.
+
+    Attributes:
+      categorical: Single-valued id features -> number of ids.
+      multivalent: Variable-length id features (averaged) -> number of ids.
+      numeric: Float features used as they are.
+    """
+
+    categorical: Dict[str, int]
+    multivalent: Dict[str, int]
+    numeric: Tuple[str, ...]
+
+    @property
+    def names(self) -> Tuple[str, ...]:
+        """Every transformed feature the tower reads."""
+        return tuple(sorted(self.categorical)) + tuple(sorted(self.multivalent)) + self.numeric
+
+
+def raw_feature_of(transformed: str) -> Optional[str]:
+    """The raw feature a transformed feature is computed from.
+
+    Args:
+      transformed: A transformed feature name, ``<raw>_<suffix>``.
+
+    Returns:
+      The raw feature name, or None for pass-through raw features.
+    """
+    raw_names = sorted(features.QUERY_FEATURES + features.CANDIDATE_FEATURES, key=len, reverse=True)
+    for raw in raw_names:
+        if transformed.startswith(raw + "_"):
+            return raw
+    return None
+
+
+def tower_inputs(
+    transformed_spec: Mapping[str, object],
+    sizes: Mapping[str, int],
+    raw_features: Iterable[str],
+    exclude: Iterable[str] = (),
+) -> TowerInputs:
+    """Chooses a tower's inputs among the transformed features.
+
+    Args:
+      transformed_spec: ``TFTransformOutput.transformed_feature_spec()``.
+      sizes: ``transform_fn.sizes.categorical_sizes`` of the same output.
+      raw_features: The raw features whose transformed outputs the tower reads.
+      exclude: Transformed features to leave out.
+
+    Returns:
+      The tower's inputs.
+
+    Raises:
+      ValueError: If a chosen integer feature has no size in ``sizes``.
+    """
+    raw_features = set(raw_features)
+    excluded = set(exclude)
+    categorical, multivalent, numeric = {}, {}, []
+    for name in sorted(transformed_spec):
+        if name in excluded or raw_feature_of(name) not in raw_features:
+            continue
+        spec = transformed_spec[name]
+        if spec.dtype == tf.float32:
+            numeric.append(name)
+            continue
+        if spec.dtype != tf.int64:
+            continue
+        if name not in sizes:
+            raise ValueError(f"Transformed feature {name} has no int domain: size unknown")
+        if isinstance(spec, tf.io.FixedLenFeature):
+            categorical[name] = sizes[name]
+        else:
+            multivalent[name] = sizes[name]
+    return TowerInputs(categorical, multivalent, tuple(numeric))
+
+
+class EmbeddingTable(tf.keras.layers.Layer):
+    """An embedding table that looks up dense ids or averages sparse ids."""
+
+    def __init__(self, size: int, dim: int, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+        self.dim = dim
+
+    def build(self, input_shape):
+        self.table = self.add_weight(
+            name="embeddings",
+            shape=(self.size, self.dim),
+            initializer=tf.keras.initializers.RandomUniform(-0.05, 0.05),
+        )
+        super().build(input_shape)
+
+    def call(self, ids):
+        if isinstance(ids, tf.SparseTensor):
+            return tf.nn.safe_embedding_lookup_sparse(self.table, ids, combiner="mean")
+        return tf.nn.embedding_lookup(self.table, tf.reshape(ids, [-1]))
+
+
+class Tower(tf.keras.Model):
+    """Embeds and concatenates a tower's features, then projects them.
+
+    Categorical features get an embedding each, variable-length ones the mean
+    of their ids' embeddings (empty lists give zeros), numeric features enter
+    as they are; optional ReLU layers follow, then a linear projection to the
+    shared output width.
+    """
+
+    def __init__(
+        self,
+        inputs: TowerInputs,
+        embedding_dim: int,
+        hidden_layers: Tuple[int, ...],
+        output_dim: int,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.tower_inputs = inputs
+        self.embedding_tables = {
+            name: EmbeddingTable(size, embedding_dim, name=f"{name}_embedding")
+            for name, size in {**inputs.categorical, **inputs.multivalent}.items()
+        }
+        self.hidden = [
+            tf.keras.layers.Dense(width, activation="relu", name=f"hidden_{i}")
+            for i, width in enumerate(hidden_layers)
+        ]
+        self.projection = tf.keras.layers.Dense(output_dim, name="projection")
+
+    def call(self, inputs: Mapping[str, tf.Tensor]) -> tf.Tensor:
+        parts = [self.embedding_tables[name](inputs[name]) for name in sorted(self.embedding_tables)]
+        parts += [
+            tf.reshape(tf.cast(inputs[name], tf.float32), [-1, 1])
+            for name in self.tower_inputs.numeric
+        ]
+        x = tf.concat(parts, axis=1)
+        for layer in self.hidden:
+            x = layer(x)
+        return self.projection(x)

@@ -1,0 +1,160 @@
+"""Plain training entry point, callable without TFX."""
+
+import dataclasses
+import time
+from typing import Dict, Optional
+
+import tensorflow as tf
+import tensorflow_transform as tft
+from absl import logging
+
+from trainer import config as config_lib
+from trainer import data, metrics, warm_start
+from trainer.model import RetrievalModel
+from trainer.towers import Tower, tower_inputs
+from transform_fn import features, sizes
+
+
+@dataclasses.dataclass
+class TrainedModel:
+    """A trained model with what export and evaluation need.
+
+    Attributes:
+      model: The retrieval model (towers inside).
+      corpus: The candidate corpus.
+      tf_transform_output: The Transform output the model was built from.
+      transform_layer: The transform layer shared by training and serving.
+      config: The hyperparameters.
+      loss: The loss actually used.
+      eval_metrics: Top-k accuracy of the model and of popularity on eval.
+      seconds_per_epoch: Measured training time per epoch.
+      warm_started: Embedding rows carried over per table (empty if none).
+    """
+
+    model: RetrievalModel
+    corpus: data.Corpus
+    tf_transform_output: tft.TFTransformOutput
+    transform_layer: tf.keras.layers.Layer
+    config: config_lib.TrainerConfig
+    loss: str
+    eval_metrics: Dict[str, Dict[str, float]]
+    seconds_per_epoch: float
+    warm_started: Dict[str, int]
+
+
+def _optimizer(config: config_lib.TrainerConfig) -> tf.keras.optimizers.Optimizer:
+    optimizers = {
+        "adam": tf.keras.optimizers.Adam,
+        "adagrad": tf.keras.optimizers.Adagrad,
+        "sgd": tf.keras.optimizers.SGD,
+    }
+    return optimizers[config.optimizer](learning_rate=config.learning_rate)
+
+
+def build_towers(tf_transform_output: tft.TFTransformOutput, config: config_lib.TrainerConfig):
+    """Builds the query and candidate towers from the transform output.
+
+    Args:
+      tf_transform_output: The Transform output.
+      config: The hyperparameters.
+
+    Returns:
+      ``(query_tower, candidate_tower)``.
+    """
+    spec = tf_transform_output.transformed_feature_spec()
+    table_sizes = sizes.categorical_sizes(tf_transform_output)
+    excluded = () if config.use_title_hash else (
+        features.transformed_name(features.MOVIE_TITLE, features.HASH),
+    )
+    query_inputs = tower_inputs(spec, table_sizes, features.QUERY_FEATURES)
+    candidate_inputs = tower_inputs(spec, table_sizes, features.CANDIDATE_FEATURES, excluded)
+    logging.info("Query tower inputs: %s", query_inputs)
+    logging.info("Candidate tower inputs: %s", candidate_inputs)
+    layers = config.tower_layers
+    return (
+        Tower(query_inputs, config.embedding_dim, layers, config.output_dim, name="query_tower"),
+        Tower(candidate_inputs, config.embedding_dim, layers, config.output_dim, name="candidate_tower"),
+    )
+
+
+def train(
+    train_files: data.FilePatterns,
+    eval_files: data.FilePatterns,
+    candidate_files: data.FilePatterns,
+    transform_output_dir: str,
+    config: config_lib.TrainerConfig,
+    base_model_dir: Optional[str] = None,
+    log_dir: Optional[str] = None,
+) -> TrainedModel:
+    """Trains the two-tower model and measures it on the eval split.
+
+    Args:
+      train_files: Glob(s) of transformed training examples.
+      eval_files: Glob(s) of transformed eval examples.
+      candidate_files: Glob(s) of the raw candidate corpus.
+      transform_output_dir: The Transform graph directory.
+      config: The hyperparameters.
+      base_model_dir: A model exported by ``export.export_serving_model`` to
+        warm-start from, or None.
+      log_dir: TensorBoard log directory, or None.
+
+    Returns:
+      The trained model and its measurements.
+    """
+    tf.keras.utils.set_random_seed(config.seed)
+    tf_transform_output = tft.TFTransformOutput(transform_output_dir)
+    transform_layer = tf_transform_output.transform_features_layer()
+    corpus = data.load_corpus(candidate_files, tf_transform_output, transform_layer)
+    rows = data.corpus_rows(corpus)
+    loss = config.resolved_loss(corpus.size)
+
+    train_counts = data.movie_counts(
+        data.transformed_ratings(train_files, tf_transform_output, 8192), rows, corpus.size
+    )
+    probabilities = tf.cast(train_counts, tf.float32) + 1.0
+    probabilities /= tf.reduce_sum(probabilities)
+
+    query_tower, candidate_tower = build_towers(tf_transform_output, config)
+    model = RetrievalModel(query_tower, candidate_tower, corpus, loss, probabilities)
+    model.set_rows(rows)
+    model.compile(optimizer=_optimizer(config))
+
+    train_dataset = data.transformed_ratings(
+        train_files, tf_transform_output, config.batch_size, config.shuffle_buffer, config.seed
+    )
+    eval_dataset = data.transformed_ratings(eval_files, tf_transform_output, 4096)
+    _build(model, eval_dataset)
+    carried = {}
+    if base_model_dir:
+        carried = warm_start.warm_start(model, tf_transform_output, base_model_dir)
+
+    callbacks = [tf.keras.callbacks.TensorBoard(log_dir=log_dir)] if log_dir else []
+    logging.info("Training with %s over %d candidates", loss, corpus.size)
+    started = time.perf_counter()
+    model.fit(train_dataset, epochs=config.epochs, callbacks=callbacks, verbose=2)
+    seconds_per_epoch = (time.perf_counter() - started) / config.epochs
+
+    corpus_embeddings = model.corpus_embeddings()
+    eval_metrics = {
+        "model": metrics.top_k_accuracy(query_tower, corpus_embeddings, eval_dataset, rows),
+        "popularity": metrics.popularity_top_k_accuracy(train_counts, eval_dataset, rows),
+    }
+    logging.info("Eval top-k accuracy: %s", eval_metrics)
+    return TrainedModel(
+        model=model,
+        corpus=corpus,
+        tf_transform_output=tf_transform_output,
+        transform_layer=transform_layer,
+        config=config,
+        loss=loss,
+        eval_metrics={name: {str(k): v for k, v in values.items()} for name, values in eval_metrics.items()},
+        seconds_per_epoch=seconds_per_epoch,
+        warm_started=carried,
+    )
+
+
+def _build(model: RetrievalModel, dataset: tf.data.Dataset) -> None:
+    """Creates every variable by running both towers once."""
+    batch = next(iter(dataset.take(1)))
+    model.query_tower(batch)
+    model.corpus_embeddings()
