@@ -1,0 +1,1 @@
+"""TFX Trainer with the candidate corpus as an extra input."""

@@ -1,0 +1,20 @@
+"""Spec and keys of RetrievalTrainer: TFX's TrainerSpec plus the corpus."""
+
+from tfx.types import standard_artifacts, standard_component_specs
+from tfx.types.component_spec import ChannelParameter
+
+CANDIDATES_KEY = "candidates"
+CANDIDATES_SPLIT = "corpus"
+# Key of fn_args.custom_config holding the corpus file pattern.
+CANDIDATE_FILES_CONFIG_KEY = "candidate_files"
+# Key of fn_args.custom_config holding the trainer hyperparameters.
+HYPERPARAMETERS_CONFIG_KEY = "hyperparameters"
+
+
+class RetrievalTrainerSpec(standard_component_specs.TrainerSpec):
+    """TFX's Trainer spec with a ``candidates`` Examples input."""
+
+    INPUTS = {
+        **standard_component_specs.TrainerSpec.INPUTS,
+        CANDIDATES_KEY: ChannelParameter(type=standard_artifacts.Examples),
+    }

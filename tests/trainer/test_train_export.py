@@ -1,0 +1,157 @@
+"""Fit -> export -> reload -> call every signature, and warm start."""
+
+import io
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from components.movielens_example_gen import records
+from trainer import config as config_lib
+from trainer import export, warm_start
+from trainer.train import train
+from transform_fn import features
+
+K = 10
+
+
+def _train(data, tmp_path, **overrides):
+    settings = config_lib.TrainerConfig(**{"epochs": 1, "batch_size": 256, "top_k": K, **overrides})
+    return train(
+        data.train_files, data.eval_files, data.candidate_files, data.transform_dir, settings
+    )
+
+
+@pytest.fixture(scope="module")
+def exported(transformed_data, tmp_path_factory):
+    trained = _train(transformed_data, None)
+    export_dir = str(tmp_path_factory.mktemp("model") / "serving")
+    export.export_serving_model(trained, export_dir)
+    return trained, export_dir
+
+
+def _raw_eval_examples(data, count):
+    files = tf.io.gfile.glob(data.raw_eval_files)
+    dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").take(count)
+    return [raw.numpy() for raw in dataset]
+
+
+def test_training_reports_model_and_popularity_metrics(exported):
+    trained, _ = exported
+    assert trained.loss == config_lib.LOSS_EXACT
+    for name in ("model", "popularity"):
+        values = [trained.eval_metrics[name][str(k)] for k in (1, 5, 10, 50, 100)]
+        assert values == sorted(values)  # accuracy grows with k
+        assert 0.0 <= values[0] and values[-1] <= 1.0
+    assert trained.seconds_per_epoch > 0
+
+
+def test_serving_default_returns_k_corpus_movies_best_first(exported, transformed_data):
+    trained, export_dir = exported
+    loaded = tf.saved_model.load(export_dir)
+    examples = _raw_eval_examples(transformed_data, 4)
+    out = loaded.signatures["serving_default"](examples=tf.constant(examples))
+    assert out["movie_ids"].shape == (4, K)
+    assert out["movie_titles"].shape == (4, K)
+    scores = out["scores"].numpy()
+    assert np.all(np.diff(scores, axis=1) <= 1e-6)
+    corpus = dict(zip(trained.corpus.movie_ids.numpy(), trained.corpus.titles.numpy()))
+    for movie_id, title in zip(out["movie_ids"].numpy()[0], out["movie_titles"].numpy()[0]):
+        assert corpus[movie_id] == title
+
+
+def test_serving_default_matches_query_embedding_times_candidate_embedding(exported, transformed_data):
+    _, export_dir = exported
+    loaded = tf.saved_model.load(export_dir)
+    example = _raw_eval_examples(transformed_data, 1)
+    top = loaded.signatures["serving_default"](examples=tf.constant(example))
+    query = loaded.signatures["query_embedding"](examples=tf.constant(example))["embedding"]
+    best_id = top["movie_ids"].numpy()[0][0]
+    movie = records.to_example(
+        {
+            features.MOVIE_ID: best_id.decode(),
+            features.MOVIE_TITLE: top["movie_titles"].numpy()[0][0].decode(),
+            features.MOVIE_GENRES: _genres_of(transformed_data, best_id),
+        }
+    )
+    candidate = loaded.signatures["candidate_embedding"](
+        examples=tf.constant([movie.SerializeToString()])
+    )["embedding"]
+    np.testing.assert_allclose(
+        float(tf.reduce_sum(query * candidate)), top["scores"].numpy()[0][0], rtol=1e-4
+    )
+
+
+def _genres_of(data, movie_id):
+    dataset = tf.data.TFRecordDataset(tf.io.gfile.glob(data.candidate_files), compression_type="GZIP")
+    for raw in dataset:
+        record = records.from_example(tf.train.Example.FromString(raw.numpy()))
+        if record[features.MOVIE_ID].encode() == movie_id:
+            return record[features.MOVIE_GENRES]
+    raise AssertionError(f"{movie_id} not in corpus")
+
+
+def test_unseen_user_odd_timestamp_and_missing_features_still_get_k_results(exported):
+    _, export_dir = exported
+    loaded = tf.saved_model.load(export_dir)
+    unseen = records.to_example({features.USER_ID: "no-such-user", features.TIMESTAMP: 4_000_000_000})
+    bare = tf.train.Example()  # every feature missing
+    out = loaded.signatures["serving_default"](
+        examples=tf.constant([unseen.SerializeToString(), bare.SerializeToString()])
+    )
+    assert out["movie_ids"].shape == (2, K)
+    assert np.all(np.isfinite(out["scores"].numpy()))
+
+
+def test_serve_raw_agrees_with_serving_default(exported, transformed_data):
+    _, export_dir = exported
+    loaded = tf.saved_model.load(export_dir)
+    signature = loaded.signatures["serve_raw"]
+    example = _raw_eval_examples(transformed_data, 1)[0]
+    record = records.from_example(tf.train.Example.FromString(example))
+    inputs = {
+        name: tf.constant([record[name]], dtype=spec.dtype)
+        for name, spec in signature.structured_input_signature[1].items()
+    }
+    raw_out = signature(**inputs)
+    example_out = loaded.signatures["serving_default"](examples=tf.constant([example]))
+    np.testing.assert_array_equal(raw_out["movie_ids"].numpy(), example_out["movie_ids"].numpy())
+    np.testing.assert_allclose(raw_out["scores"].numpy(), example_out["scores"].numpy(), rtol=1e-5)
+
+
+def test_in_batch_softmax_trains(transformed_data):
+    trained = _train(transformed_data, None, loss=config_lib.LOSS_IN_BATCH)
+    assert trained.loss == config_lib.LOSS_IN_BATCH
+    assert trained.eval_metrics["model"]["100"] > 0.0
+
+
+def test_warm_start_keeps_a_user_row_across_a_reordered_vocabulary(exported, transformed_data, tmp_path):
+    trained, export_dir = exported
+    table_name = features.transformed_name(features.USER_ID, features.INDEX)
+    old_table = trained.model.query_tower.embedding_tables[table_name].table.numpy()
+    vocabulary = trained.tf_transform_output.vocabulary_by_name(features.vocabulary_name(features.USER_ID))
+    known_user = vocabulary[0]
+
+    # Rewrite the base model's warm-start file as if its vocabulary had been
+    # in reverse order: the same embeddings, under other row numbers.
+    base_dir = str(tmp_path / "base")
+    tf.io.gfile.makedirs(os.path.join(base_dir, "assets.extra"))
+    path = os.path.join(export_dir, warm_start.WARM_START_FILE)
+    arrays = dict(np.load(path))
+    vocab_key = "vocabulary:" + features.vocabulary_name(features.USER_ID)
+    table_key = next(k for k in arrays if k.startswith(f"query_tower/{table_name}_embedding"))
+    n = len(arrays[vocab_key])
+    arrays[vocab_key] = arrays[vocab_key][::-1]
+    arrays[table_key] = np.concatenate([arrays[table_key][:n][::-1], arrays[table_key][n:]])
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    with open(os.path.join(base_dir, warm_start.WARM_START_FILE), "wb") as handle:
+        handle.write(buffer.getvalue())
+
+    fresh = _train(transformed_data, None, epochs=1, learning_rate=1e-9, seed=123)
+    carried = warm_start.warm_start(fresh.model, fresh.tf_transform_output, base_dir)
+    new_table = fresh.model.query_tower.embedding_tables[table_name].table.numpy()
+    row = vocabulary.index(known_user)
+    np.testing.assert_allclose(new_table[row], old_table[row], rtol=1e-6)
+    assert carried[table_name] == len(vocabulary)
