@@ -1,0 +1,1 @@
+"""RetrievalEvaluator: top-k metrics over the whole corpus, popularity baseline, blessing."""
