@@ -1,0 +1,251 @@
+"""Command line: ``movielens-tfx`` / ``python -m pipeline.cli``.
+
+Commands:
+
+* ``run``: the whole pipeline with LocalDagRunner under a work directory.
+* ``recommend``: the pushed model's top K movies for a user.
+"""
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from typing import List, Optional
+
+from pipeline import config as config_lib
+
+DEFAULT_WORK_DIR = "work_dir"
+PIPELINE_NAME = "movielens_retrieval"
+
+
+def _work_paths(work_dir: str):
+    work_dir = os.path.abspath(work_dir)
+    return (
+        os.path.join(work_dir, "pipeline_root"),
+        os.path.join(work_dir, "serving_model"),
+        os.path.join(work_dir, "metadata.sqlite"),
+    )
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("data source")
+    group.add_argument("--source", choices=["tfds", "grouplens", "synthetic"], default="tfds",
+                       help="where the ratings come from (default: tfds, MovieLens 100k)")
+    group.add_argument("--tfds-name", default="movielens/100k-ratings",
+                       help="TFDS ratings builder (default: %(default)s)")
+    group.add_argument("--tfds-data-dir", default=None, help="TFDS data dir (default: TFDS's)")
+    group.add_argument("--input-path", default=None,
+                       help="grouplens: a release .zip or folder; may contain {SPAN}")
+    group.add_argument("--synthetic-ratings", type=int, default=100_000,
+                       help="synthetic: number of ratings (default: %(default)s)")
+    group.add_argument("--synthetic-seed", type=int, default=0, help="synthetic: seed")
+    group.add_argument("--synthetic-spans", type=int, default=1,
+                       help="synthetic: number of time windows (spans) in the data")
+    group.add_argument("--no-demographics", action="store_true",
+                       help="synthetic: no user demographics (like ml-20m/25m)")
+    group.add_argument("--span", type=int, default=-1, help="span to read (default: newest)")
+    group.add_argument("--split", choices=["random", "temporal"], default="random",
+                       help="train/eval split (default: %(default)s)")
+    group.add_argument("--eval-fraction", type=float, default=0.2)
+    group.add_argument("--max-bad-rows", type=int, default=0,
+                       help="malformed input rows tolerated (counted and reported)")
+
+
+def _add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("preprocessing and training")
+    group.add_argument("--schema", choices=("auto",) + config_lib.SCHEMAS, default="auto",
+                       help="curated schema (default: chosen from the data's features)")
+    group.add_argument("--bucketing", choices=["quantile", "equal_width"], default="quantile",
+                       help="timestamp/age bucket boundaries (default: %(default)s)")
+    group.add_argument("--hyperparameters", default="{}",
+                       help="JSON of trainer settings (trainer/config.py), e.g. "
+                            "'{\"epochs\": 10, \"tower_layers\": [128]}'")
+    group.add_argument("--warm-start", action="store_true",
+                       help="start training from the latest blessed model")
+    group.add_argument("--min-top-k-accuracy", type=float, default=0.0,
+                       help="blessing: minimum top-100 accuracy")
+    group.add_argument("--min-margin-over-popularity", type=float, default=0.0,
+                       help="blessing: required lead over popularity at top-100")
+    group.add_argument("--baseline-tolerance", type=float, default=0.01,
+                       help="blessing: allowed drop vs the latest blessed model")
+
+
+def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("runtime")
+    group.add_argument("--work-dir", default=DEFAULT_WORK_DIR,
+                       help="artifacts, metadata and pushed models (default: %(default)s)")
+    group.add_argument("--beam-mode", choices=["auto", "in_memory", "multi_processing"],
+                       default="auto",
+                       help="Beam DirectRunner mode (auto: multi-processing from 1M ratings)")
+    group.add_argument("--beam-workers", type=int, default=0,
+                       help="multi-processing workers (default: one per core)")
+    group.add_argument("--no-cache", action="store_true", help="re-execute every component")
+
+
+def _example_gen_config(args: argparse.Namespace) -> config_lib.ExampleGenConfig:
+    synthetic = {
+        "num_ratings": args.synthetic_ratings,
+        "seed": args.synthetic_seed,
+        "num_spans": args.synthetic_spans,
+        "with_demographics": not args.no_demographics,
+    }
+    return config_lib.ExampleGenConfig(
+        source=args.source,
+        input_path=args.input_path,
+        tfds_name=args.tfds_name if args.source == "tfds" else None,
+        tfds_data_dir=args.tfds_data_dir,
+        synthetic_config=synthetic if args.source == "synthetic" else {},
+        split_mode=args.split,
+        eval_fraction=args.eval_fraction,
+        max_bad_rows=args.max_bad_rows,
+        span=args.span,
+    )
+
+
+def build_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
+    """Turns ``run`` arguments into pipeline settings, checking the data first.
+
+    Args:
+      args: Parsed ``run`` arguments.
+
+    Returns:
+      The pipeline settings.
+
+    Raises:
+      DataUnavailableError: If TFDS data is missing and cannot be downloaded.
+    """
+    from components.movielens_example_gen import spec as example_gen_spec  # pylint: disable=import-outside-toplevel
+    from components.movielens_example_gen.settings import Settings  # pylint: disable=import-outside-toplevel
+    from pipeline import preflight  # pylint: disable=import-outside-toplevel
+
+    gen = _example_gen_config(args)
+    settings = Settings.from_exec_properties(
+        {
+            example_gen_spec.SOURCE_KEY: gen.source,
+            example_gen_spec.INPUT_PATH_KEY: gen.input_path,
+            example_gen_spec.TFDS_NAME_KEY: gen.tfds_name,
+            example_gen_spec.SYNTHETIC_CONFIG_KEY: json.dumps(gen.synthetic_config),
+            example_gen_spec.SPLIT_MODE_KEY: gen.split_mode,
+            example_gen_spec.EVAL_FRACTION_KEY: gen.eval_fraction,
+            example_gen_spec.MAX_BAD_ROWS_KEY: gen.max_bad_rows,
+            example_gen_spec.SPAN_KEY: gen.span,
+        }
+    )
+    if gen.source == "tfds":
+        preflight.check_tfds_available(gen.tfds_name, gen.tfds_data_dir)
+    pipeline_root, serving_dir, _ = _work_paths(args.work_dir)
+    return config_lib.PipelineConfig(
+        pipeline_name=PIPELINE_NAME,
+        pipeline_root=pipeline_root,
+        push_destination=serving_dir,
+        example_gen=gen,
+        schema=preflight.auto_schema(settings) if args.schema == "auto" else args.schema,
+        bucketing=args.bucketing,
+        hyperparameters=json.loads(args.hyperparameters),
+        evaluator=config_lib.EvaluatorConfig(
+            min_top_k_accuracy=args.min_top_k_accuracy,
+            min_margin_over_popularity=args.min_margin_over_popularity,
+            baseline_tolerance=args.baseline_tolerance,
+        ),
+        warm_start=args.warm_start,
+        beam_pipeline_args=preflight.direct_runner_args(
+            args.beam_mode, args.beam_workers, preflight.estimated_ratings(settings)
+        ),
+        enable_cache=not args.no_cache,
+    )
+
+
+def _print_summary(summary) -> None:
+    print(f"\nPipeline finished in {summary.total_seconds:.1f}s "
+          f"({len(summary.cached)} of {len(summary.seconds)} components from cache).")
+    evaluation = summary.evaluation
+    if evaluation:
+        metrics = evaluation["metrics"]
+        print("Top-k accuracy on the eval split (whole corpus):")
+        header = "  " + "".ljust(16) + "".join(f"k={k}".rjust(9) for k in evaluation["top_ks"])
+        print(header)
+        for name, values in metrics.items():
+            row = "".join(f"{values['top_k_accuracy'][str(k)]:9.4f}" for k in evaluation["top_ks"])
+            print(f"  {name:<16}{row}")
+        blessing = evaluation["blessing"]
+        print(f"Blessed: {'yes' if blessing['blessed'] else 'no'}")
+        for reason in blessing["reasons"]:
+            print(f"  - {reason}")
+    print(f"Serving model: {summary.pushed_model or 'none pushed'}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pipeline import local_runner  # pylint: disable=import-outside-toplevel
+    from pipeline.preflight import DataUnavailableError  # pylint: disable=import-outside-toplevel
+
+    try:
+        config = build_config(args)
+    except (DataUnavailableError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    os.makedirs(os.path.abspath(args.work_dir), exist_ok=True)
+    print(f"Running {config.pipeline_name} ({config.example_gen.source} data, schema "
+          f"{config.schema}, Beam {' '.join(config.beam_pipeline_args)}) in {os.path.abspath(args.work_dir)}")
+    _, _, metadata_file = _work_paths(args.work_dir)
+    summary = local_runner.run(config, metadata_file)
+    _print_summary(summary)
+    return 0
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    from pipeline import recommend  # pylint: disable=import-outside-toplevel
+
+    model_dir = args.model_dir or recommend.latest_model(_work_paths(args.work_dir)[1])
+    if model_dir is None:
+        print(f"error: no pushed model under {args.work_dir}; run the pipeline first", file=sys.stderr)
+        return 2
+    results = recommend.recommend(model_dir, args.user, args.k, args.timestamp)
+    print(f"Top {len(results)} movies for user {args.user} ({model_dir}):")
+    for rank, (movie_id, title, score) in enumerate(results, start=1):
+        print(f"{rank:3d}. {title}  [movie {movie_id}, score {score:.3f}]")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line parser.
+
+    Returns:
+      The parser with its sub-commands.
+    """
+    root = argparse.ArgumentParser(prog="movielens-tfx", description=__doc__.split("\n")[0])
+    commands = root.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the pipeline locally (LocalDagRunner)")
+    _add_source_arguments(run)
+    _add_training_arguments(run)
+    _add_runtime_arguments(run)
+    run.set_defaults(handler=_run)
+    rec = commands.add_parser("recommend", help="top K movies for a user from the pushed model")
+    rec.add_argument("--user", required=True, help="user id")
+    rec.add_argument("--k", type=int, default=10, help="number of movies (default: %(default)s)")
+    rec.add_argument("--timestamp", type=int, default=None, help="query time (default: now)")
+    rec.add_argument("--work-dir", default=DEFAULT_WORK_DIR)
+    rec.add_argument("--model-dir", default=None, help="a pushed model version directory")
+    rec.set_defaults(handler=_recommend)
+    return root
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Runs the command line.
+
+    Args:
+      argv: Arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+      The exit status.
+    """
+    args = parser().parse_args(argv)
+    # TensorFlow's C++ start-up chatter and Google client libraries' Python
+    # version notices hide the progress lines; errors still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Every setting of the pipeline, in one place, with defaults."""
+
+import dataclasses
+import os
+from typing import Any, Dict, List, Optional, Tuple
+
+from components.movielens_example_gen import spec as example_gen_spec
+
+SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "schema")
+SCHEMA_ML_100K = "ml-100k"
+SCHEMA_ML_1M = "ml-1m"
+SCHEMA_RATINGS_ONLY = "ratings-only"
+SCHEMAS = (SCHEMA_ML_100K, SCHEMA_ML_1M, SCHEMA_RATINGS_ONLY)
+PREPROCESSING_FN = "transform_fn.preprocessing.preprocessing_fn"
+RUN_FN = "trainer.run_fn.run_fn"
+
+
+def schema_path(name: str) -> str:
+    """The path of a curated schema shipped with the package.
+
+    Args:
+      name: One of ``SCHEMAS``.
+
+    Returns:
+      Its ``.pbtxt`` path.
+    """
+    if name not in SCHEMAS:
+        raise ValueError(f"schema must be one of {SCHEMAS}, got {name!r}")
+    return os.path.join(SCHEMA_DIR, f"{name}.pbtxt")
+
+
+@dataclasses.dataclass(frozen=True)
+class ExampleGenConfig:
+    """MovieLensExampleGen's settings (see its component for each field)."""
+
+    source: str = example_gen_spec.SOURCE_SYNTHETIC
+    input_path: Optional[str] = None
+    tfds_name: Optional[str] = None
+    tfds_data_dir: Optional[str] = None
+    tfds_download: bool = True
+    synthetic_config: Dict[str, Any] = dataclasses.field(default_factory=dict)
+    split_mode: str = "random"
+    eval_fraction: float = 0.2
+    max_bad_rows: int = 0
+    span: int = example_gen_spec.LATEST_SPAN
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluatorConfig:
+    """Blessing rules of the retrieval evaluator.
+
+    Attributes:
+      top_ks: Cut-offs measured.
+      blessing_k: The cut-off the blessing rules use.
+      min_top_k_accuracy: Minimum top-``blessing_k`` accuracy.
+      min_margin_over_popularity: Required lead over the popularity baseline
+        (None: not required).
+      baseline_tolerance: How much worse than the latest blessed model a new
+        model may be and still be blessed.
+    """
+
+    top_ks: Tuple[int, ...] = (1, 5, 10, 50, 100)
+    blessing_k: int = 100
+    min_top_k_accuracy: float = 0.0
+    min_margin_over_popularity: Optional[float] = 0.0
+    baseline_tolerance: float = 0.01
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineConfig:
+    """The whole pipeline's settings.
+
+    Attributes:
+      pipeline_name: Name in the metadata store.
+      pipeline_root: Where artifacts go (local, ``gs://``, ``s3://``).
+      push_destination: Base directory of pushed models (TF Serving layout).
+      example_gen: ExampleGen settings.
+      schema: Curated schema name (``SCHEMAS``).
+      bucketing: Timestamp/age bucket boundaries: quantile or equal_width.
+      hyperparameters: ``trainer.config.TrainerConfig`` fields.
+      evaluator: Blessing rules.
+      warm_start: Start the Trainer from the latest blessed model.
+      beam_pipeline_args: Beam options for ExampleGen, StatisticsGen,
+        Transform and the Evaluator.
+      enable_cache: Reuse results of unchanged components (MLMD cache).
+    """
+
+    pipeline_name: str
+    pipeline_root: str
+    push_destination: str
+    example_gen: ExampleGenConfig = ExampleGenConfig()
+    schema: str = SCHEMA_ML_100K
+    bucketing: str = "quantile"
+    hyperparameters: Dict[str, Any] = dataclasses.field(default_factory=dict)
+    evaluator: EvaluatorConfig = EvaluatorConfig()
+    warm_start: bool = False
+    beam_pipeline_args: List[str] = dataclasses.field(default_factory=list)
+    enable_cache: bool = True

@@ -1,0 +1,114 @@
+"""``create_pipeline``: the MovieLens retrieval pipeline, as a pure function.
+
+MovieLensExampleGen -> StatisticsGen -> ImportSchemaGen (curated schema) ->
+ExampleValidator -> ValidationGate -> Transform -> RetrievalTrainer ->
+RetrievalEvaluator (vs popularity and the latest blessed model) ->
+VersionedPusher.
+"""
+
+from typing import Optional
+
+from ml_metadata.proto import metadata_store_pb2
+from tfx import v1 as tfx
+
+from components.movielens_example_gen.component import MovieLensExampleGen
+from components.retrieval_evaluator.component import RetrievalEvaluator
+from components.retrieval_trainer.component import RetrievalTrainer
+from components.versioned_pusher.component import VersionedPusher
+from pipeline import config as config_lib
+from pipeline.validation_gate import ValidationGate
+from transform_fn import features
+
+LATEST_BLESSED_RESOLVER_ID = "latest_blessed_model_resolver"
+
+
+def create_pipeline(
+    config: config_lib.PipelineConfig,
+    metadata_connection_config: Optional[metadata_store_pb2.ConnectionConfig] = None,
+) -> tfx.dsl.Pipeline:
+    """Builds the pipeline; reads no file and starts nothing.
+
+    Args:
+      config: Every setting.
+      metadata_connection_config: MLMD connection (None on Kubeflow, which
+        supplies its own).
+
+    Returns:
+      The TFX pipeline.
+    """
+    gen = config.example_gen
+    example_gen = MovieLensExampleGen(
+        source=gen.source,
+        input_path=gen.input_path,
+        tfds_name=gen.tfds_name,
+        tfds_data_dir=gen.tfds_data_dir,
+        tfds_download=gen.tfds_download,
+        synthetic_config=gen.synthetic_config,
+        split_mode=gen.split_mode,
+        eval_fraction=gen.eval_fraction,
+        max_bad_rows=gen.max_bad_rows,
+        span=gen.span,
+    )
+    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=config_lib.schema_path(config.schema))
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
+    )
+    validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
+    transform = tfx.components.Transform(
+        examples=example_gen.outputs["examples"],
+        schema=schema_gen.outputs["schema"],
+        preprocessing_fn=config_lib.PREPROCESSING_FN,
+        custom_config={features.BUCKETING_CONFIG_KEY: config.bucketing},
+        # StatisticsGen already describes the raw data; skip Transform's copies.
+        disable_statistics=True,
+    )
+    transform.add_upstream_node(validation_gate)
+    latest_blessed = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    ).with_id(LATEST_BLESSED_RESOLVER_ID)
+    trainer = RetrievalTrainer(
+        examples=transform.outputs["transformed_examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        candidates=example_gen.outputs["candidates"],
+        run_fn=config_lib.RUN_FN,
+        base_model=latest_blessed.outputs["model"] if config.warm_start else None,
+        hyperparameters=config.hyperparameters,
+    )
+    rules = config.evaluator
+    evaluator = RetrievalEvaluator(
+        model=trainer.outputs["model"],
+        examples=example_gen.outputs["examples"],
+        baseline_model=latest_blessed.outputs["model"],
+        top_ks=rules.top_ks,
+        blessing_k=rules.blessing_k,
+        min_top_k_accuracy=rules.min_top_k_accuracy,
+        min_margin_over_popularity=rules.min_margin_over_popularity,
+        baseline_tolerance=rules.baseline_tolerance,
+    )
+    pusher = VersionedPusher(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination=config.push_destination,
+    )
+    return tfx.dsl.Pipeline(
+        pipeline_name=config.pipeline_name,
+        pipeline_root=config.pipeline_root,
+        components=[
+            example_gen,
+            statistics_gen,
+            schema_gen,
+            example_validator,
+            validation_gate,
+            transform,
+            latest_blessed,
+            trainer,
+            evaluator,
+            pusher,
+        ],
+        enable_cache=config.enable_cache,
+        metadata_connection_config=metadata_connection_config,
+        beam_pipeline_args=list(config.beam_pipeline_args),
+    )

@@ -1,0 +1,121 @@
+"""Checks and choices made before a run starts: data reachable, schema, Beam.
+
+These read the environment (files, network), so they live here, in the
+command line's path, and never in ``create_pipeline``.
+"""
+
+import os
+import socket
+from typing import List
+
+import tensorflow as tf
+
+from components.movielens_example_gen import formats, spans
+from components.movielens_example_gen import spec as example_gen_spec
+from components.movielens_example_gen.settings import Settings
+from components.movielens_example_gen.tfds_source import movies_builder_name
+from pipeline import config as config_lib
+
+GROUPLENS_HOST = "files.grouplens.org"
+# Above this many ratings, Beam's multi-processing DirectRunner pays for the
+# TensorFlow import in each worker (measured in benchmarks/, see README).
+MULTI_PROCESSING_MIN_RATINGS = 1_000_000
+_BYTES_PER_CSV_RATING = 27
+
+
+class DataUnavailableError(RuntimeError):
+    """The requested data can be neither found locally nor downloaded."""
+
+
+def check_tfds_available(name: str, data_dir: str, timeout: float = 5.0) -> None:
+    """Fails at once when TFDS data is not prepared and GroupLens is unreachable.
+
+    Args:
+      name: The TFDS ratings builder.
+      data_dir: The TFDS data dir (None for TFDS's default).
+      timeout: Seconds to wait for a connection to GroupLens.
+
+    Raises:
+      DataUnavailableError: Naming the two offline alternatives.
+    """
+    import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel
+
+    builders = [tfds.builder(n, data_dir=data_dir) for n in (name, movies_builder_name(name))]
+    if all(builder.is_prepared() for builder in builders):
+        return
+    try:
+        socket.create_connection((GROUPLENS_HOST, 443), timeout=timeout).close()
+    except OSError as error:
+        raise DataUnavailableError(
+            f"{name} is not prepared in the TFDS data dir ({builders[0].data_dir}) and "
+            f"{GROUPLENS_HOST} cannot be reached ({error}). Offline, either:\n"
+            "  --source grouplens --input-path /path/to/ml-100k.zip   (a GroupLens archive "
+            "you downloaded elsewhere), or\n"
+            "  --source synthetic [--synthetic-ratings 100000]        (generated data with "
+            "planted structure)."
+        ) from None
+
+
+def auto_schema(settings: Settings) -> str:
+    """Picks the curated schema matching the data's features.
+
+    Args:
+      settings: The ExampleGen settings.
+
+    Returns:
+      A name from ``config.SCHEMAS``.
+    """
+    if settings.source == example_gen_spec.SOURCE_SYNTHETIC:
+        with_demographics = settings.synthetic.get("with_demographics", True)
+        return config_lib.SCHEMA_ML_100K if with_demographics else config_lib.SCHEMA_RATINGS_ONLY
+    if settings.source == example_gen_spec.SOURCE_TFDS:
+        release = settings.tfds_name.split("/")[-1]
+        return {"100k-ratings": config_lib.SCHEMA_ML_100K, "1m-ratings": config_lib.SCHEMA_ML_1M}.get(
+            release, config_lib.SCHEMA_RATINGS_ONLY
+        )
+    layout = formats.detect_layout(spans.resolve(settings).input_path)
+    return {formats.FORMAT_100K: config_lib.SCHEMA_ML_100K, formats.FORMAT_1M: config_lib.SCHEMA_ML_1M}.get(
+        layout.format_name, config_lib.SCHEMA_RATINGS_ONLY
+    )
+
+
+def estimated_ratings(settings: Settings) -> int:
+    """Roughly how many ratings a run will read.
+
+    Args:
+      settings: The ExampleGen settings.
+
+    Returns:
+      The estimate.
+    """
+    if settings.source == example_gen_spec.SOURCE_SYNTHETIC:
+        return int(settings.synthetic.get("num_ratings", 100_000))
+    if settings.source == example_gen_spec.SOURCE_TFDS:
+        release = settings.tfds_name.split("/")[-1]
+        sizes = {"100k-ratings": 100_000, "1m-ratings": 1_000_209, "latest-small-ratings": 100_836}
+        return sizes.get(release, 25_000_000)
+    layout = formats.detect_layout(spans.resolve(settings).input_path)
+    ratings = layout.ratings
+    size = tf.io.gfile.stat(ratings.archive or ratings.path).length
+    return size // _BYTES_PER_CSV_RATING
+
+
+def direct_runner_args(mode: str, workers: int, ratings: int) -> List[str]:
+    """Beam DirectRunner options for a local run.
+
+    Args:
+      mode: ``auto``, ``in_memory`` or ``multi_processing``.
+      workers: Worker processes for multi-processing (0: one per core).
+      ratings: Estimated ratings, used by ``auto``.
+
+    Returns:
+      Beam pipeline arguments.
+    """
+    if mode == "auto":
+        mode = "multi_processing" if ratings >= MULTI_PROCESSING_MIN_RATINGS else "in_memory"
+    if mode == "in_memory":
+        return ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+    return [
+        "--direct_running_mode=multi_processing",
+        f"--direct_num_workers={workers or os.cpu_count() or 1}",
+    ]
