@@ -3,6 +3,8 @@
 Commands:
 
 * ``run``: the whole pipeline with LocalDagRunner under a work directory.
+* ``examples``: only the ExampleGen, into a folder (rating examples and the
+  movie corpus).
 * ``recommend``: the pushed model's top K movies for a user.
 """
 
@@ -13,7 +15,10 @@ import sys
 import warnings
 from typing import List, Optional
 
-from pipeline import config as config_lib
+# Google client libraries warn about Python 3.10 on import; hide the notice.
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+from pipeline import config as config_lib  # pylint: disable=wrong-import-position
 
 DEFAULT_WORK_DIR = "work_dir"
 PIPELINE_NAME = "movielens_retrieval"
@@ -188,8 +193,40 @@ def _run(args: argparse.Namespace) -> int:
     print(f"Running {config.pipeline_name} ({config.example_gen.source} data, schema "
           f"{config.schema}, Beam {' '.join(config.beam_pipeline_args)}) in {os.path.abspath(args.work_dir)}")
     _, _, metadata_file = _work_paths(args.work_dir)
-    summary = local_runner.run(config, metadata_file)
+    log_file = os.path.join(os.path.abspath(args.work_dir), "last_run.log")
+    print(f"Full log: {log_file}")
+    summary = local_runner.run(config, metadata_file, log_file)
     _print_summary(summary)
+    return 0
+
+
+def _examples(args: argparse.Namespace) -> int:
+    from components.movielens_example_gen import spec as example_gen_spec  # pylint: disable=import-outside-toplevel
+    from pipeline import preflight  # pylint: disable=import-outside-toplevel
+    from pipeline.examples_command import generate_examples  # pylint: disable=import-outside-toplevel
+
+    gen = _example_gen_config(args)
+    try:
+        if gen.source == "tfds":
+            preflight.check_tfds_available(gen.tfds_name, gen.tfds_data_dir)
+        examples, candidates = generate_examples(
+            gen, os.path.abspath(args.output_dir), preflight.direct_runner_args("in_memory", 1, 0)
+        )
+    except (preflight.DataUnavailableError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    prefix = example_gen_spec.NUM_EXAMPLES_PROPERTY_PREFIX
+    print(f"span {examples.span}, fingerprint {examples.get_string_custom_property(example_gen_spec.FINGERPRINT_KEY)}")
+    for split in ("train", "eval"):
+        print(f"ratings {split}: {examples.get_int_custom_property(prefix + split)} examples "
+              f"in {examples.uri}/Split-{split}")
+    corpus = example_gen_spec.CANDIDATES_SPLIT
+    print(f"movie corpus: {candidates.get_int_custom_property(prefix + corpus)} examples "
+          f"in {candidates.uri}/Split-{corpus}")
+    print(f"bad rows: {examples.get_int_custom_property(example_gen_spec.BAD_ROWS_COUNT_PROPERTY)}")
+    quality = examples.get_string_custom_property(example_gen_spec.SYNTHETIC_QUALITY_PROPERTY)
+    if quality:
+        print(f"synthetic quality bounds on eval: {quality}")
     return 0
 
 
@@ -220,6 +257,10 @@ def parser() -> argparse.ArgumentParser:
     _add_training_arguments(run)
     _add_runtime_arguments(run)
     run.set_defaults(handler=_run)
+    examples = commands.add_parser("examples", help="run only the ExampleGen into a folder")
+    _add_source_arguments(examples)
+    examples.add_argument("--output-dir", required=True, help="where examples/ and candidates/ go")
+    examples.set_defaults(handler=_examples)
     rec = commands.add_parser("recommend", help="top K movies for a user from the pushed model")
     rec.add_argument("--user", required=True, help="user id")
     rec.add_argument("--k", type=int, default=10, help="number of movies (default: %(default)s)")
@@ -240,10 +281,6 @@ def main(argv: Optional[List[str]] = None) -> int:
       The exit status.
     """
     args = parser().parse_args(argv)
-    # TensorFlow's C++ start-up chatter and Google client libraries' Python
-    # version notices hide the progress lines; errors still show.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    warnings.filterwarnings("ignore", category=FutureWarning)
     return args.handler(args)
 
 

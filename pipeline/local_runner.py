@@ -41,12 +41,18 @@ def metadata_path(work_dir: str) -> str:
     return os.path.join(work_dir, METADATA_FILE)
 
 
-def run(config: config_lib.PipelineConfig, metadata_file: str, emit: Callable[[str], None] = print) -> RunSummary:
+def run(
+    config: config_lib.PipelineConfig,
+    metadata_file: str,
+    log_file: str,
+    emit: Callable[[str], None] = print,
+) -> RunSummary:
     """Runs the pipeline locally, printing progress per component.
 
     Args:
       config: The pipeline settings.
       metadata_file: MLMD SQLite path (the cache and run history).
+      log_file: Where TFX's full log goes.
       emit: Where progress lines go.
 
     Returns:
@@ -55,7 +61,7 @@ def run(config: config_lib.PipelineConfig, metadata_file: str, emit: Callable[[s
     connection = metadata.sqlite_metadata_connection_config(metadata_file)
     pipeline = create_pipeline(config, connection)
     started = time.perf_counter()
-    with ComponentProgress(len(pipeline.components), emit) as progress:
+    with ComponentProgress(len(pipeline.components), log_file, emit) as progress:
         tfx.orchestration.LocalDagRunner().run(pipeline)
     return RunSummary(
         seconds=progress.seconds,

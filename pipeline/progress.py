@@ -4,9 +4,13 @@ import logging
 import time
 from typing import Callable, Dict, List, Optional
 
+from absl import logging as absl_logging
+
 _RUNNING = "Component %s is running."
 _FINISHED = "Component %s is finished."
 _CACHED = "A cached execution %d is used."
+# Loggers whose records go to the log file only while a run is shown.
+_QUIETED_LOGGERS = ("tensorflow", "apache_beam")
 
 
 class ComponentProgress(logging.Handler):
@@ -15,16 +19,23 @@ class ComponentProgress(logging.Handler):
     TFX's LocalDagRunner logs ``Component X is running.`` and ``... is
     finished.`` and its launcher ``A cached execution N is used.``; this
     handler turns those records into progress lines and keeps the timings.
+    While active, TFX's full log goes to ``log_file`` instead of the terminal.
     """
 
-    def __init__(self, total: int, emit: Callable[[str], None] = print):
+    def __init__(self, total: int, log_file: str, emit: Callable[[str], None] = print):
         super().__init__(level=logging.INFO)
+        self._log_handler = logging.FileHandler(log_file)
+        self._log_handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
+        self._previous_propagate = True
+        self._quieted: Dict[str, tuple] = {}
         self._total = total
         self._emit = emit
         self._current: Optional[str] = None
         self._started = 0.0
         self._cached = False
-        self._previous_level = logging.NOTSET
+        self._previous_verbosity = absl_logging.WARNING
         self.seconds: Dict[str, float] = {}
         self.cached: List[str] = []
 
@@ -47,12 +58,29 @@ class ComponentProgress(logging.Handler):
 
     def __enter__(self) -> "ComponentProgress":
         logger = logging.getLogger("absl")
-        self._previous_level = logger.level
-        logger.setLevel(logging.INFO)
+        self._previous_verbosity = absl_logging.get_verbosity()
+        self._previous_propagate = logger.propagate
+        # Through absl's verbosity flag, which TensorFlow saves and restores
+        # around its own quiet sections, so INFO stays on for the whole run.
+        absl_logging.set_verbosity(absl_logging.INFO)
+        logger.propagate = False
         logger.addHandler(self)
+        logger.addHandler(self._log_handler)
+        for name in _QUIETED_LOGGERS:
+            quieted = logging.getLogger(name)
+            self._quieted[name] = (quieted.propagate, list(quieted.handlers))
+            quieted.propagate = False
+            quieted.handlers = [self._log_handler]
         return self
 
     def __exit__(self, *exc) -> None:
         logger = logging.getLogger("absl")
         logger.removeHandler(self)
-        logger.setLevel(self._previous_level)
+        logger.removeHandler(self._log_handler)
+        for name, (propagate, handlers) in self._quieted.items():
+            quieted = logging.getLogger(name)
+            quieted.propagate = propagate
+            quieted.handlers = handlers
+        self._log_handler.close()
+        absl_logging.set_verbosity(self._previous_verbosity)
+        logger.propagate = self._previous_propagate
