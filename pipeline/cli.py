@@ -182,7 +182,9 @@ def _print_summary(summary) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from pipeline import local_runner  # pylint: disable=import-outside-toplevel
+    from components.movielens_example_gen.bad_rows import BadInputError  # pylint: disable=import-outside-toplevel
     from pipeline.preflight import DataUnavailableError  # pylint: disable=import-outside-toplevel
+    from pipeline.validation_gate import DataValidationError  # pylint: disable=import-outside-toplevel
 
     try:
         config = build_config(args)
@@ -195,7 +197,11 @@ def _run(args: argparse.Namespace) -> int:
     _, _, metadata_file = _work_paths(args.work_dir)
     log_file = os.path.join(os.path.abspath(args.work_dir), "last_run.log")
     print(f"Full log: {log_file}")
-    summary = local_runner.run(config, metadata_file, log_file)
+    try:
+        summary = local_runner.run(config, metadata_file, log_file)
+    except (DataValidationError, BadInputError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     _print_summary(summary)
     return 0
 

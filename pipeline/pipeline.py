@@ -2,8 +2,9 @@
 
 MovieLensExampleGen -> StatisticsGen -> ImportSchemaGen (curated schema) ->
 ExampleValidator -> ValidationGate -> Transform -> RetrievalTrainer ->
-RetrievalEvaluator (vs popularity and the latest blessed model) ->
-VersionedPusher.
+RetrievalEvaluator (vs popularity and the model being served) ->
+VersionedPusher. The latest blessed model (a Resolver) is the Trainer's warm
+start when ``warm_start`` is on.
 """
 
 from typing import Optional
@@ -81,7 +82,7 @@ def create_pipeline(
     evaluator = RetrievalEvaluator(
         model=trainer.outputs["model"],
         examples=example_gen.outputs["examples"],
-        baseline_model=latest_blessed.outputs["model"],
+        baseline_push_destination=config.push_destination,
         top_ks=rules.top_ks,
         blessing_k=rules.blessing_k,
         min_top_k_accuracy=rules.min_top_k_accuracy,

@@ -40,6 +40,7 @@ class RetrievalEvaluator(base_component.BaseComponent):
         min_margin_over_popularity: Optional[float] = None,
         baseline_tolerance: float = 0.0,
         max_eval_examples: Optional[int] = None,
+        baseline_push_destination: Optional[str] = None,
         batch_size: int = spec.DEFAULT_BATCH_SIZE,
         eval_split: str = spec.DEFAULT_EVAL_SPLIT,
         train_split: str = spec.DEFAULT_TRAIN_SPLIT,
@@ -67,6 +68,11 @@ class RetrievalEvaluator(base_component.BaseComponent):
             be blessed. 0.0: not worse.
           max_eval_examples: Evaluate only the first N eval examples in file
             order (None: all). The popularity counts always read all of train.
+          baseline_push_destination: A VersionedPusher's destination. Without
+            ``baseline_model``, the newest model pushed there (the served
+            one) is the baseline, read when the evaluator runs. Unlike a
+            resolver channel, it leaves the evaluator's cache key unchanged
+            after a push, so a rerun on unchanged inputs executes nothing.
           batch_size: Examples per call of the serving signature.
           eval_split: Split holding the eval ratings.
           train_split: Split whose ratings the popularity baseline counts.
@@ -78,6 +84,7 @@ class RetrievalEvaluator(base_component.BaseComponent):
             min_margin_over_popularity=min_margin_over_popularity,
             baseline_tolerance=baseline_tolerance,
             max_eval_examples=max_eval_examples,
+            baseline_push_destination=baseline_push_destination,
             batch_size=batch_size,
             eval_split=eval_split,
             train_split=train_split,

@@ -24,6 +24,7 @@ from components.retrieval_evaluator.rankers import (
     most_popular,
 )
 from components.retrieval_evaluator.settings import Settings
+from components.versioned_pusher.publish import latest_pushed_model
 
 
 def serving_model_path(model: types.Artifact) -> str:
@@ -93,10 +94,9 @@ class Executor(base_executor.BaseExecutor):
             spec.CANDIDATE: SavedModelRanker(serving_model_path(model), settings.max_k),
             spec.POPULARITY: FixedRanker(popular, settings.max_k),
         }
-        if baseline_model is not None:
-            rankers[spec.BASELINE] = SavedModelRanker(
-                serving_model_path(baseline_model), settings.max_k
-            )
+        baseline_path = _baseline_path(baseline_model, settings)
+        if baseline_path is not None:
+            rankers[spec.BASELINE] = SavedModelRanker(baseline_path, settings.max_k)
         logging.info("Evaluating %s on split %r", sorted(rankers), settings.eval_split)
 
         accumulator = RetrievalMetrics(rankers, settings.top_ks)
@@ -113,7 +113,7 @@ class Executor(base_executor.BaseExecutor):
             num_eval_users=accumulator.num_users,
             num_train_examples=num_train,
             model_uri=model.uri,
-            baseline_model_uri=baseline_model.uri if baseline_model else None,
+            baseline_model_uri=baseline_model.uri if baseline_model else baseline_path,
         )
         path = report.write(evaluation, content)
         report.record_properties(evaluation, results, accumulator.num_examples)
@@ -126,3 +126,12 @@ class Executor(base_executor.BaseExecutor):
             "BLESSED" if decision.blessed else "NOT BLESSED",
             "; ".join(decision.reasons),
         )
+
+
+def _baseline_path(baseline_model: Optional[types.Artifact], settings: Settings) -> Optional[str]:
+    """The baseline SavedModel: the input model, else the served one, else none."""
+    if baseline_model is not None:
+        return serving_model_path(baseline_model)
+    if settings.baseline_push_destination:
+        return latest_pushed_model(settings.baseline_push_destination)
+    return None

@@ -22,6 +22,9 @@ class Settings:
         top-``blessing_k`` accuracy may be at most this much lower than the
         baseline's (absolute).
       max_eval_examples: Read at most this many eval examples (None: all).
+      baseline_push_destination: A VersionedPusher destination; without a
+        ``baseline_model`` input, the newest model pushed there (the one being
+        served) is the baseline.
       batch_size: Serialized examples per call of the serving signature.
       eval_split: The split the metrics are computed on.
       train_split: The split the popularity baseline counts ratings in.
@@ -33,6 +36,7 @@ class Settings:
     min_margin_over_popularity: Optional[float] = None
     baseline_tolerance: float = 0.0
     max_eval_examples: Optional[int] = None
+    baseline_push_destination: Optional[str] = None
     batch_size: int = spec.DEFAULT_BATCH_SIZE
     eval_split: str = spec.DEFAULT_EVAL_SPLIT
     train_split: str = spec.DEFAULT_TRAIN_SPLIT
@@ -85,6 +89,7 @@ class Settings:
             ),
             spec.BASELINE_TOLERANCE_KEY: float(self.baseline_tolerance),
             spec.MAX_EVAL_EXAMPLES_KEY: self.max_eval_examples,
+            spec.BASELINE_PUSH_DESTINATION_KEY: self.baseline_push_destination,
             spec.BATCH_SIZE_KEY: self.batch_size,
             spec.EVAL_SPLIT_KEY: self.eval_split,
             spec.TRAIN_SPLIT_KEY: self.train_split,
@@ -123,6 +128,7 @@ class Settings:
             ),
             # 0 (what an unset int runtime parameter may arrive as) means no cap.
             max_eval_examples=int(cap) if cap else None,
+            baseline_push_destination=properties.get(spec.BASELINE_PUSH_DESTINATION_KEY) or None,
             batch_size=int(get(spec.BATCH_SIZE_KEY, defaults.batch_size)),
             eval_split=get(spec.EVAL_SPLIT_KEY, defaults.eval_split),
             train_split=get(spec.TRAIN_SPLIT_KEY, defaults.train_split),

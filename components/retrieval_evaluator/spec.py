@@ -25,6 +25,7 @@ MIN_ACCURACY_KEY = "min_top_k_accuracy"
 MIN_MARGIN_OVER_POPULARITY_KEY = "min_margin_over_popularity"
 BASELINE_TOLERANCE_KEY = "baseline_tolerance"
 MAX_EVAL_EXAMPLES_KEY = "max_eval_examples"
+BASELINE_PUSH_DESTINATION_KEY = "baseline_push_destination"
 BATCH_SIZE_KEY = "batch_size"
 EVAL_SPLIT_KEY = "eval_split"
 TRAIN_SPLIT_KEY = "train_split"
@@ -81,6 +82,7 @@ class RetrievalEvaluatorSpec(types.ComponentSpec):
         MIN_MARGIN_OVER_POPULARITY_KEY: ExecutionParameter(type=float, optional=True),
         BASELINE_TOLERANCE_KEY: ExecutionParameter(type=float),
         MAX_EVAL_EXAMPLES_KEY: ExecutionParameter(type=int, optional=True),
+        BASELINE_PUSH_DESTINATION_KEY: ExecutionParameter(type=str, optional=True),
         BATCH_SIZE_KEY: ExecutionParameter(type=int),
         EVAL_SPLIT_KEY: ExecutionParameter(type=str),
         TRAIN_SPLIT_KEY: ExecutionParameter(type=str),

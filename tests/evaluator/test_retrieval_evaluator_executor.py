@@ -23,6 +23,7 @@ Popularity [m1, m2, m3], positions: m2 1, m4 -, m1 0, m5 -, m3 2, m6 -
 """
 
 import os
+import shutil
 
 import pytest
 from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
@@ -30,6 +31,7 @@ from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
 )
 from tfx.components.util import model_utils
 from tfx.types import standard_artifacts
+from tfx.utils import path_utils
 
 from components.retrieval_evaluator import report, spec
 from tests.evaluator.retrieval_evaluator_testing import (
@@ -266,3 +268,23 @@ def test_a_missing_split_is_named(tmp_path, artifacts):
         run_evaluator(
             str(tmp_path / "out"), artifacts["model"], examples, top_ks=TOP_KS, blessing_k=3
         )
+
+
+def test_the_served_model_is_the_baseline_when_given_a_push_destination(tmp_path, artifacts):
+    push_destination = tmp_path / "serving"
+    served = push_destination / "1700000000"
+    shutil.copytree(path_utils.serving_model_path(artifacts["better"].uri), served)
+    metrics, _, _ = _evaluate(
+        tmp_path / "run", artifacts, baseline_push_destination=str(push_destination)
+    )
+    assert metrics["baseline_model_uri"] == str(served)
+    assert metrics["metrics"][spec.BASELINE][spec.ACCURACY]["3"] == pytest.approx(1.0)
+    assert metrics["blessing"]["blessed"] is False  # 5/6 < served 1.0 with no tolerance
+
+
+def test_an_empty_push_destination_means_no_baseline(tmp_path, artifacts):
+    metrics, _, _ = _evaluate(
+        tmp_path, artifacts, baseline_push_destination=str(tmp_path / "nothing_pushed")
+    )
+    assert spec.BASELINE not in metrics["metrics"]
+    assert metrics["blessing"]["blessed"] is True

@@ -1,0 +1,106 @@
+"""End-to-end: the whole pipeline on small synthetic data with LocalDagRunner."""
+
+import dataclasses
+import os
+
+import pytest
+
+from pipeline import config as config_lib
+from pipeline import local_runner, recommend
+from pipeline.validation_gate import DataValidationError
+
+pytestmark = pytest.mark.slow
+
+ALL_COMPONENTS = {
+    "ImportSchemaGen",
+    "MovieLensExampleGen",
+    "latest_blessed_model_resolver",
+    "StatisticsGen",
+    "ExampleValidator",
+    "ValidationGate",
+    "Transform",
+    "RetrievalTrainer",
+    "RetrievalEvaluator",
+    "VersionedPusher",
+}
+
+
+def _config(work_dir: str, with_demographics: bool = True) -> config_lib.PipelineConfig:
+    return config_lib.PipelineConfig(
+        pipeline_name="e2e",
+        pipeline_root=os.path.join(work_dir, "root"),
+        push_destination=os.path.join(work_dir, "serving"),
+        example_gen=config_lib.ExampleGenConfig(
+            source="synthetic",
+            synthetic_config={"num_ratings": 3000, "seed": 5, "with_demographics": with_demographics},
+        ),
+        schema=config_lib.SCHEMA_ML_100K,
+        hyperparameters={"epochs": 2, "batch_size": 512},
+        evaluator=config_lib.EvaluatorConfig(min_margin_over_popularity=None),
+        beam_pipeline_args=["--direct_running_mode=in_memory", "--direct_num_workers=1"],
+    )
+
+
+def _run(config, work_dir):
+    lines = []
+    summary = local_runner.run(
+        config,
+        os.path.join(work_dir, "metadata.sqlite"),
+        os.path.join(work_dir, "run.log"),
+        emit=lines.append,
+    )
+    return summary, lines
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    work_dir = str(tmp_path_factory.mktemp("e2e"))
+    config = _config(work_dir)
+    summary, lines = _run(config, work_dir)
+    return work_dir, config, summary, lines
+
+
+def test_every_component_runs_and_progress_is_shown(first_run):
+    _, _, summary, lines = first_run
+    assert set(summary.seconds) == ALL_COMPONENTS
+    assert summary.cached == []
+    assert any(line.startswith("[10/10] VersionedPusher done") for line in lines)
+
+
+def test_evaluation_holds_every_metric_and_the_model_is_blessed_and_pushed(first_run):
+    _, _, summary, _ = first_run
+    metrics = summary.evaluation["metrics"]
+    for ranker in ("model", "popularity"):
+        for family in ("top_k_accuracy", "recall_at_k"):
+            assert set(metrics[ranker][family]) == {"1", "5", "10", "50", "100"}
+    assert summary.evaluation["blessing"]["blessed"] is True
+    assert summary.pushed_model is not None
+    assert os.path.exists(os.path.join(summary.pushed_model, "saved_model.pb"))
+
+
+def test_pushed_model_answers_recommend(first_run):
+    _, _, summary, _ = first_run
+    results = recommend.recommend(summary.pushed_model, "1", 5)
+    assert len(results) == 5
+    scores = [score for _, _, score in results]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_rerun_with_unchanged_inputs_executes_nothing(first_run):
+    work_dir, config, _, _ = first_run
+    summary, _ = _run(config, work_dir)
+    executed = set(summary.seconds) - set(summary.cached) - {"latest_blessed_model_resolver"}
+    assert executed == set()
+
+
+def test_schema_anomaly_stops_the_run_before_training(tmp_path):
+    work_dir = str(tmp_path)
+    config = dataclasses.replace(_config(work_dir, with_demographics=False))
+    lines = []
+    with pytest.raises(DataValidationError, match="feature 'user_gender'") as error:
+        local_runner.run(
+            config, os.path.join(work_dir, "metadata.sqlite"), os.path.join(work_dir, "run.log"),
+            emit=lines.append,
+        )
+    assert "Column dropped" in str(error.value) or "column" in str(error.value).lower()
+    assert not any("RetrievalTrainer" in line for line in lines)
