@@ -19,6 +19,7 @@ from typing import List, Optional
 warnings.filterwarnings("ignore", category=FutureWarning)
 
 from pipeline import config as config_lib  # pylint: disable=wrong-import-position
+from pipeline import cli_kubeflow  # pylint: disable=wrong-import-position
 
 DEFAULT_WORK_DIR = "work_dir"
 PIPELINE_NAME = "movielens_retrieval"
@@ -274,6 +275,7 @@ def parser() -> argparse.ArgumentParser:
     rec.add_argument("--work-dir", default=DEFAULT_WORK_DIR)
     rec.add_argument("--model-dir", default=None, help="a pushed model version directory")
     rec.set_defaults(handler=_recommend)
+    cli_kubeflow.add_commands(commands)
     return root
 
 

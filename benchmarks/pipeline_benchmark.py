@@ -1,0 +1,61 @@
+"""Times the whole pipeline, per component, and records its evaluation.
+
+Usage (inside the project environment, e.g. ``.venv/bin/python``):
+
+    python benchmarks/pipeline_benchmark.py --output bench.json -- \\
+        --source synthetic --synthetic-ratings 100000
+
+Everything after ``--`` is passed to ``movielens-tfx run`` (see the README);
+the run uses a fresh work directory and no cache, so every component executes.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+
+from pipeline import cli, local_runner
+
+
+def main() -> int:
+    """Runs the benchmark and writes its JSON.
+
+    Returns:
+      The exit status.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--output", required=True, help="JSON file to write")
+    parser.add_argument("run_args", nargs=argparse.REMAINDER, help="-- then `run` options")
+    args = parser.parse_args()
+    run_args = [a for a in args.run_args if a != "--"]
+    work_dir = tempfile.mkdtemp(prefix="movielens_bench_")
+    run = cli.parser().parse_args(["run", "--work-dir", work_dir, "--no-cache", *run_args])
+    config = cli.build_config(run)
+    started = time.perf_counter()
+    summary = local_runner.run(
+        config,
+        os.path.join(work_dir, "metadata.sqlite"),
+        os.path.join(work_dir, "run.log"),
+    )
+    result = {
+        "run_args": run_args,
+        "beam_pipeline_args": config.beam_pipeline_args,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "total_seconds": time.perf_counter() - started,
+        "component_seconds": summary.seconds,
+        "slowest_components": sorted(summary.seconds, key=summary.seconds.get, reverse=True)[:3],
+        "evaluation": summary.evaluation["metrics"] if summary.evaluation else None,
+        "blessed": summary.evaluation["blessing"]["blessed"] if summary.evaluation else None,
+        "work_dir": work_dir,
+    }
+    with open(args.output, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=2, sort_keys=True)
+    print(json.dumps({k: result[k] for k in ("total_seconds", "component_seconds")}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
