@@ -6,6 +6,8 @@ Commands:
 * ``examples``: only the ExampleGen, into a folder (rating examples and the
   movie corpus).
 * ``recommend``: the pushed model's top K movies for a user.
+* ``retrain``: ``run`` for schedules: newest span, rolling window, warm start,
+  analyzer cache; does nothing without a new span; one at a time.
 """
 
 import argparse
@@ -69,6 +71,10 @@ def _add_training_arguments(parser: argparse.ArgumentParser) -> None:
                             "'{\"epochs\": 10, \"tower_layers\": [128]}'")
     group.add_argument("--warm-start", action="store_true",
                        help="start training from the latest blessed model")
+    group.add_argument("--window-spans", type=int, default=1,
+                       help="train on the newest N spans (rolling window; default: %(default)s)")
+    group.add_argument("--analyzer-cache", action="store_true",
+                       help="reuse tf.Transform analysis of spans analysed before")
     group.add_argument("--min-top-k-accuracy", type=float, default=0.0,
                        help="blessing: minimum top-100 accuracy")
     group.add_argument("--min-margin-over-popularity", type=float, default=0.0,
@@ -155,6 +161,8 @@ def build_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
             baseline_tolerance=args.baseline_tolerance,
         ),
         warm_start=args.warm_start,
+        window_spans=args.window_spans,
+        analyzer_cache=args.analyzer_cache,
         beam_pipeline_args=preflight.direct_runner_args(
             args.beam_mode, args.beam_workers, preflight.estimated_ratings(settings)
         ),
@@ -204,6 +212,29 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     _print_summary(summary)
+    return 0
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    from components.movielens_example_gen.bad_rows import BadInputError  # pylint: disable=import-outside-toplevel
+    from pipeline import retrain  # pylint: disable=import-outside-toplevel
+    from pipeline.preflight import DataUnavailableError  # pylint: disable=import-outside-toplevel
+    from pipeline.validation_gate import DataValidationError  # pylint: disable=import-outside-toplevel
+
+    try:
+        config = build_config(args)
+        summary = retrain.retrain(config, os.path.abspath(args.work_dir))
+    except retrain.RetrainRunningError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+    except (DataUnavailableError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (DataValidationError, BadInputError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if summary is not None:
+        _print_summary(summary)
     return 0
 
 
@@ -264,6 +295,15 @@ def parser() -> argparse.ArgumentParser:
     _add_training_arguments(run)
     _add_runtime_arguments(run)
     run.set_defaults(handler=_run)
+    retrain = commands.add_parser(
+        "retrain", help="scheduled retraining: run only when a new span arrived"
+    )
+    _add_source_arguments(retrain)
+    _add_training_arguments(retrain)
+    _add_runtime_arguments(retrain)
+    retrain.set_defaults(
+        handler=_retrain, warm_start=True, window_spans=3, analyzer_cache=True, split="temporal"
+    )
     examples = commands.add_parser("examples", help="run only the ExampleGen into a folder")
     _add_source_arguments(examples)
     examples.add_argument("--output-dir", required=True, help="where examples/ and candidates/ go")

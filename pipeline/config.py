@@ -80,6 +80,12 @@ class PipelineConfig:
       hyperparameters: ``trainer.config.TrainerConfig`` fields.
       evaluator: Blessing rules.
       warm_start: Start the Trainer from the latest blessed model.
+      window_spans: Train on the newest N spans the ExampleGen produced (a
+        rolling window; 1: only the span this run read). The Evaluator
+        always measures on the newest span's eval split.
+      analyzer_cache: Reuse tf.Transform analyzer results of spans already
+        analysed (the previous run's cache), so a window run analyses only
+        new spans.
       beam_pipeline_args: Beam options for ExampleGen, StatisticsGen,
         Transform and the Evaluator.
       enable_cache: Reuse results of unchanged components (MLMD cache).
@@ -94,5 +100,7 @@ class PipelineConfig:
     hyperparameters: Dict[str, Any] = dataclasses.field(default_factory=dict)
     evaluator: EvaluatorConfig = EvaluatorConfig()
     warm_start: bool = False
+    window_spans: int = 1
+    analyzer_cache: bool = False
     beam_pipeline_args: List[str] = dataclasses.field(default_factory=list)
     enable_cache: bool = True

@@ -17,10 +17,32 @@ from components.retrieval_evaluator.component import RetrievalEvaluator
 from components.retrieval_trainer.component import RetrievalTrainer
 from components.versioned_pusher.component import VersionedPusher
 from pipeline import config as config_lib
+from pipeline.span_window import LatestSpansStrategy
 from pipeline.validation_gate import ValidationGate
 from transform_fn import features
 
 LATEST_BLESSED_RESOLVER_ID = "latest_blessed_model_resolver"
+SPAN_WINDOW_RESOLVER_ID = "span_window_resolver"
+ANALYZER_CACHE_RESOLVER_ID = "analyzer_cache_resolver"
+
+
+def _span_window(example_gen, window_spans: int) -> Optional[tfx.dsl.Resolver]:
+    """The newest ``window_spans`` spans of examples, or None for just this run's."""
+    if window_spans <= 1:
+        return None
+    return tfx.dsl.Resolver(
+        strategy_class=LatestSpansStrategy,
+        config={"num_spans": window_spans},
+        examples=example_gen.outputs["examples"],
+    ).with_id(SPAN_WINDOW_RESOLVER_ID)
+
+
+def _analyzer_cache() -> tfx.dsl.Resolver:
+    """The latest tf.Transform analyzer cache written by an earlier run."""
+    return tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
+        cache=tfx.dsl.Channel(type=tfx.types.standard_artifacts.TransformCache),
+    ).with_id(ANALYZER_CACHE_RESOLVER_ID)
 
 
 def create_pipeline(
@@ -56,11 +78,15 @@ def create_pipeline(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
     validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
+    window = _span_window(example_gen, config.window_spans)
+    analyzer_cache = _analyzer_cache() if config.analyzer_cache else None
     transform = tfx.components.Transform(
-        examples=example_gen.outputs["examples"],
+        examples=window.outputs["examples"] if window else example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=config_lib.PREPROCESSING_FN,
         custom_config={features.BUCKETING_CONFIG_KEY: config.bucketing},
+        analyzer_cache=analyzer_cache.outputs["cache"] if analyzer_cache else None,
+        disable_analyzer_cache=not config.analyzer_cache,
         # StatisticsGen already describes the raw data; skip Transform's copies.
         disable_statistics=True,
     )
@@ -98,16 +124,22 @@ def create_pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=config.pipeline_root,
         components=[
-            example_gen,
-            statistics_gen,
-            schema_gen,
-            example_validator,
-            validation_gate,
-            transform,
-            latest_blessed,
-            trainer,
-            evaluator,
-            pusher,
+            component
+            for component in (
+                example_gen,
+                statistics_gen,
+                schema_gen,
+                example_validator,
+                validation_gate,
+                window,
+                analyzer_cache,
+                transform,
+                latest_blessed,
+                trainer,
+                evaluator,
+                pusher,
+            )
+            if component is not None
         ],
         enable_cache=config.enable_cache,
         metadata_connection_config=metadata_connection_config,

@@ -65,6 +65,7 @@ class Driver(example_gen_driver.Driver):
         for key in (spec.EXAMPLES_KEY, spec.CANDIDATES_KEY):
             artifact = copy.deepcopy(execution_info.output_dict[key][0].mlmd_artifact)
             artifact.properties[spec.SPAN_KEY].int_value = properties[spec.SPAN_KEY]
+            artifact.custom_properties[spec.SPAN_KEY].int_value = properties[spec.SPAN_KEY]
             artifact.custom_properties[spec.FINGERPRINT_KEY].string_value = properties[
                 spec.FINGERPRINT_KEY
             ]

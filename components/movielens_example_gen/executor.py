@@ -142,6 +142,8 @@ def _record_properties(
     )
     for artifact in (examples, candidates):
         artifact.span = resolved.span
+        # TFX's span resolvers (SpanRangeStrategy, ...) read the custom property.
+        artifact.set_int_custom_property(spec.SPAN_KEY, resolved.span)
         artifact.set_string_custom_property(spec.FINGERPRINT_KEY, fingerprint)
         artifact.set_string_custom_property(spec.SOURCE_PROPERTY, settings.source)
     for name, count in summary["num_examples"].items():
