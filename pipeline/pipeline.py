@@ -30,11 +30,19 @@ def _span_window(example_gen, window_spans: int) -> Optional[tfx.dsl.Resolver]:
     """The newest ``window_spans`` spans of examples, or None for just this run's."""
     if window_spans <= 1:
         return None
-    return tfx.dsl.Resolver(
+    # A channel by producer id resolves every span the ExampleGen ever wrote
+    # (its output channel resolves only this run's); run after it all the same.
+    window = tfx.dsl.Resolver(
         strategy_class=LatestSpansStrategy,
         config={"num_spans": window_spans},
-        examples=example_gen.outputs["examples"],
+        examples=tfx.dsl.Channel(
+            type=tfx.types.standard_artifacts.Examples,
+            producer_component_id=example_gen.id,
+            output_key="examples",
+        ),
     ).with_id(SPAN_WINDOW_RESOLVER_ID)
+    window.add_upstream_node(example_gen)
+    return window
 
 
 def _analyzer_cache() -> tfx.dsl.Resolver:
