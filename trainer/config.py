@@ -33,6 +33,7 @@ class TrainerConfig:
       top_k: Results returned by the serving signatures.
       seed: Seed of initialisation and shuffling.
       shuffle_buffer: Examples held by the training shuffle.
+      cache_examples: Keep training records in memory between epochs.
     """
 
     embedding_dim: int = 32
@@ -48,6 +49,7 @@ class TrainerConfig:
     top_k: int = 100
     seed: int = 42
     shuffle_buffer: int = 100_000
+    cache_examples: bool = True
 
     def __post_init__(self):
         if self.loss not in LOSSES:

@@ -29,6 +29,7 @@ def transformed_ratings(
     batch_size: int,
     shuffle_buffer: int = 0,
     seed: int = 0,
+    cache: bool = False,
 ) -> tf.data.Dataset:
     """Batches of transformed rating features.
 
@@ -38,12 +39,16 @@ def transformed_ratings(
       batch_size: Examples per batch.
       shuffle_buffer: Shuffle buffer size; 0 keeps file order.
       seed: Shuffle seed.
+      cache: Keep the decompressed records in memory after the first pass
+        (for data that fits; epochs then skip reading and unzipping files).
 
     Returns:
       A dataset of transformed feature dicts.
     """
     spec = tf_transform_output.transformed_feature_spec()
     dataset = _records(patterns)
+    if cache:
+        dataset = dataset.cache()
     if shuffle_buffer:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     return (

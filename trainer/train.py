@@ -120,7 +120,12 @@ def train(
     model.compile(optimizer=_optimizer(config))
 
     train_dataset = data.transformed_ratings(
-        train_files, tf_transform_output, config.batch_size, config.shuffle_buffer, config.seed
+        train_files,
+        tf_transform_output,
+        config.batch_size,
+        config.shuffle_buffer,
+        config.seed,
+        cache=config.cache_examples,
     )
     eval_dataset = data.transformed_ratings(eval_files, tf_transform_output, 4096)
     _build(model, eval_dataset)
