@@ -1,0 +1,206 @@
+"""``movielens-tfx compile``: the KFP v2 spec of the pipeline, for both targets."""
+
+import argparse
+import copy
+import dataclasses
+import json
+
+import pytest
+import yaml
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2
+from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
+
+from pipeline import cli, cli_kubeflow, kubeflow_runner
+from pipeline import config as config_lib
+from tests.kubeflow import kubeflow_fixtures
+
+PUSH_DESTINATION = kubeflow_fixtures.PIPELINE_ROOT + "/serving_model"
+CONTAINER_TASKS = {
+    "MovieLensExampleGen",
+    "StatisticsGen",
+    "ImportSchemaGen",
+    "ExampleValidator",
+    "ValidationGate",
+    "Transform",
+    "RetrievalTrainer",
+    "RetrievalEvaluator",
+    "VersionedPusher",
+}
+RESOLVER_TASKS = {
+    "latest_blessed_model_resolver-model-blessing-resolver",
+    "latest_blessed_model_resolver-model-resolver",
+}
+BEAM_TASKS = ("MovieLensExampleGen", "StatisticsGen", "Transform")
+
+
+def _tasks(job):
+    return job["pipelineSpec"]["root"]["dag"]["tasks"]
+
+
+def _parameter(job, task, key):
+    return _tasks(job)[task]["inputs"]["parameters"][key]["runtimeValue"]["constant"]
+
+
+def _source(job, task, key):
+    source = _tasks(job)[task]["inputs"]["artifacts"][key]["taskOutputArtifact"]
+    return source["producerTask"], source["outputArtifactKey"]
+
+
+def test_every_task_runs_the_image_with_tfx_v2_executor_entry_point(kubeflow_job, vertex_job):
+    assert kubeflow_runner.EXECUTOR_ENTRY_POINT == tuple(kubeflow_v2_dag_runner.KUBEFLOW_TFX_CMD)
+    for job in (kubeflow_job, vertex_job):
+        containers = kubeflow_runner.container_tasks(job["pipelineSpec"])
+        assert set(containers) == CONTAINER_TASKS
+        for container in containers.values():
+            assert container["image"] == kubeflow_fixtures.IMAGE
+            assert container["command"] == list(kubeflow_runner.EXECUTOR_ENTRY_POINT)
+            assert "{{$}}" in container["args"]
+
+
+def test_kubeflow_target_has_no_resolver_and_wires_every_artifact(kubeflow_job):
+    spec = kubeflow_job["pipelineSpec"]
+    assert set(_tasks(kubeflow_job)) == CONTAINER_TASKS
+    assert not [e for e in spec["deploymentSpec"]["executors"].values() if "resolver" in e]
+    assert _source(kubeflow_job, "RetrievalTrainer", "examples") == ("Transform", "transformed_examples")
+    assert _source(kubeflow_job, "RetrievalTrainer", "candidates") == ("MovieLensExampleGen", "candidates")
+    assert _source(kubeflow_job, "RetrievalEvaluator", "model") == ("RetrievalTrainer", "model")
+    assert "baseline_model" not in _tasks(kubeflow_job)["RetrievalEvaluator"]["inputs"]["artifacts"]
+    assert _source(kubeflow_job, "VersionedPusher", "model_blessing") == ("RetrievalEvaluator", "blessing")
+    # The ValidationGate stops Transform: an explicit dependency without an artifact.
+    assert "ValidationGate" in _tasks(kubeflow_job)["Transform"]["dependentTasks"]
+
+
+@pytest.mark.parametrize("target", ["kubeflow", "vertex"])
+def test_spec_is_consistent(target, kubeflow_job, vertex_job):
+    job = {"kubeflow": kubeflow_job, "vertex": vertex_job}[target]
+    spec = job["pipelineSpec"]
+    tasks = _tasks(job)
+    for name, task in tasks.items():
+        component = spec["components"][task["componentRef"]["name"]]
+        definitions = component.get("inputDefinitions", {})
+        wired = task.get("inputs", {}).get("artifacts", {})
+        assert set(wired) == set(definitions.get("artifacts", {})), name
+        for source in wired.values():
+            producer = source["taskOutputArtifact"]["producerTask"]
+            produced = spec["components"][tasks[producer]["componentRef"]["name"]]
+            assert source["taskOutputArtifact"]["outputArtifactKey"] in produced["outputDefinitions"]["artifacts"]
+            # KFP orders a consumer after its producers with or without dependentTasks.
+            assert producer in tasks, (name, producer)
+        assert set(task.get("dependentTasks", [])) <= set(tasks), name
+        assert set(task.get("inputs", {}).get("parameters", {})) == set(definitions.get("parameters", {})), name
+    for name, container in kubeflow_runner.container_tasks(spec).items():
+        component = spec["components"][tasks[name]["componentRef"]["name"]]
+        args = container["args"]
+        inputs_spec = args[args.index(kubeflow_runner.INPUTS_SPEC_FLAG) + 1]
+        expected = json_format.MessageToJson(
+            json_format.ParseDict(component["inputDefinitions"], pipeline_spec_pb2.ComponentInputsSpec()),
+            sort_keys=True,
+        )
+        assert inputs_spec == expected, name
+
+
+def test_vertex_target_keeps_tfx_resolvers_and_kubeflow_is_it_without_them(kubeflow_job, vertex_job):
+    assert set(_tasks(vertex_job)) == CONTAINER_TASKS | RESOLVER_TASKS
+    assert _source(vertex_job, "latest_blessed_model_resolver-model-resolver", "input") == (
+        "latest_blessed_model_resolver-model-blessing-resolver", "model_blessing"
+    )
+    trimmed = copy.deepcopy(vertex_job["pipelineSpec"])
+    assert set(kubeflow_runner.drop_resolver_tasks(trimmed)) == RESOLVER_TASKS
+    assert trimmed == kubeflow_job["pipelineSpec"]
+
+
+def test_cluster_adjustments_and_user_code_by_dotted_path(kubeflow_job):
+    spec = kubeflow_job["pipelineSpec"]
+    assert kubeflow_job["runtimeConfig"]["gcsOutputDirectory"] == kubeflow_fixtures.PIPELINE_ROOT
+    assert spec["defaultPipelineRoot"] == kubeflow_fixtures.PIPELINE_ROOT
+    assert spec["pipelineInfo"]["name"] == cli_kubeflow.DEFAULT_PIPELINE_NAME
+    assert spec["schemaVersion"] == "2.1.0"
+    assert _parameter(kubeflow_job, "ImportSchemaGen", "schema_file") == (
+        kubeflow_runner.IMAGE_SCHEMA_DIR + "/ml-100k.pbtxt"
+    )
+    assert _parameter(kubeflow_job, "RetrievalEvaluator", "baseline_push_destination") == PUSH_DESTINATION
+    push = json.loads(_parameter(kubeflow_job, "VersionedPusher", "push_destination"))
+    assert push["filesystem"]["base_directory"] == PUSH_DESTINATION
+    caching = {name: task["cachingOptions"].get("enableCache", False) for name, task in _tasks(kubeflow_job).items()}
+    assert caching.pop("MovieLensExampleGen") is False
+    assert all(caching.values())
+    assert _parameter(kubeflow_job, "Transform", "preprocessing_fn") == config_lib.PREPROCESSING_FN
+    assert _parameter(kubeflow_job, "RetrievalTrainer", "run_fn") == config_lib.RUN_FN
+    assert "module_file" not in json.dumps(spec)
+
+
+def test_beam_profile_trainer_resources_and_yaml_output(tmp_path):
+    output = tmp_path / "spec.yaml"
+    status = cli.main([
+        "compile", "--pipeline-root", "s3://bucket/root", "--image", kubeflow_fixtures.IMAGE,
+        "--output", str(output), *kubeflow_fixtures.SOURCE_ARGS,
+        "--beam-profile", "dataflow", "--beam-option", "project=p", "--beam-option", "region=europe-west4",
+        "--beam-option", "temp_location=gs://b/tmp", "--beam-option", "worker_image=" + kubeflow_fixtures.IMAGE,
+        "--beam-arg=--experiments=use_runner_v2", "--trainer-cpu", "4", "--trainer-memory-gb", "16",
+    ])
+    assert status == 0
+    with open(output, encoding="utf-8") as handle:
+        spec = json_format.MessageToDict(
+            json_format.ParseDict(yaml.safe_load(handle), pipeline_spec_pb2.PipelineSpec())
+        )
+    beam_args = [
+        "--runner=DataflowRunner", "--project=p", "--region=europe-west4", "--temp_location=gs://b/tmp",
+        "--sdk_container_image=" + kubeflow_fixtures.IMAGE, "--experiments=use_runner_v2",
+    ]
+    containers = kubeflow_runner.container_tasks(spec)
+    for name in BEAM_TASKS:
+        assert containers[name]["args"][-len(beam_args):] == beam_args, name
+    assert containers["RetrievalTrainer"]["resources"] == {"cpuLimit": 4.0, "memoryLimit": 16.0}
+    assert spec["defaultPipelineRoot"] == "s3://bucket/root"
+
+
+def test_warm_start_needs_the_vertex_target(tmp_path, capsys):
+    args = ["compile", "--pipeline-root", kubeflow_fixtures.PIPELINE_ROOT, "--image", kubeflow_fixtures.IMAGE,
+            *kubeflow_fixtures.SOURCE_ARGS, "--warm-start"]
+    assert cli.main([*args, "--output", str(tmp_path / "k.json")]) == 2
+    assert "--target vertex" in capsys.readouterr().err
+    job = kubeflow_fixtures.compile_job(str(tmp_path / "v.json"), "vertex", ["--warm-start"])
+    assert _source(job, "RetrievalTrainer", "base_model") == ("latest_blessed_model_resolver-model-resolver", "model")
+
+
+def test_compile_reads_no_data(tmp_path, capsys):
+    missing = str(tmp_path / "nowhere" / "ml-100k.zip")
+    args = ["compile", "--pipeline-root", kubeflow_fixtures.PIPELINE_ROOT, "--image", kubeflow_fixtures.IMAGE,
+            "--output", str(tmp_path / "spec.json"), "--source", "grouplens", "--input-path", missing]
+    assert cli.main(args) == 2
+    assert "--schema auto would read" in capsys.readouterr().err
+    assert cli.main([*args, "--schema", "ml-100k"]) == 0
+    with open(tmp_path / "spec.json", encoding="utf-8") as handle:
+        job = json.load(handle)
+    assert _parameter(job, "MovieLensExampleGen", "input_path") == missing
+
+
+def test_compile_config_maps_the_run_options_as_build_config_does():
+    argv = [*kubeflow_fixtures.SOURCE_ARGS, "--bucketing", "equal_width", "--min-top-k-accuracy", "0.1",
+            "--min-margin-over-popularity", "0.02", "--baseline-tolerance", "0.05", "--no-demographics"]
+    run_args = cli.parser().parse_args(["run", *argv])
+    compile_args = cli.parser().parse_args(
+        ["compile", "--pipeline-root", "gs://b/r/", "--image", "i", "--output", "o.json", *argv]
+    )
+    expected = dataclasses.replace(
+        cli.build_config(run_args),
+        pipeline_name=cli_kubeflow.DEFAULT_PIPELINE_NAME,
+        pipeline_root="gs://b/r",
+        push_destination="gs://b/r/serving_model",
+        beam_pipeline_args=["--runner=DirectRunner", "--direct_running_mode=in_memory", "--direct_num_workers=1"],
+    )
+    assert cli_kubeflow.compile_config(compile_args) == expected
+    assert expected.schema == config_lib.SCHEMA_RATINGS_ONLY
+
+
+def test_settings_are_checked():
+    with pytest.raises(ValueError, match="target"):
+        kubeflow_runner.KubeflowSettings(image="i", target="argo")
+    with pytest.raises(ValueError, match="image"):
+        kubeflow_runner.KubeflowSettings(image="")
+    with pytest.raises(ValueError, match="trainer_cpu"):
+        kubeflow_runner.KubeflowSettings(image="i", trainer_cpu=0)
+    assert isinstance(cli.parser().parse_args(
+        ["compile", "--pipeline-root", "gs://b", "--image", "i", "--output", "o.json"]
+    ), argparse.Namespace)
