@@ -1,0 +1,107 @@
+"""Times MovieLensExampleGen: generating synthetic ratings, and reading an archive.
+
+1. ``synthetic``: the ExampleGen generates N synthetic ratings.
+2. ``grouplens``: the same synthetic data written as a GroupLens ml-1m
+   folder (``ratings.dat``, ``movies.dat``, ``users.dat``; never the real
+   files), then read by the ExampleGen.
+
+    python benchmarks/example_gen_benchmark.py --ratings 1000000 --output eg.json
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+from components.movielens_example_gen import formats, synthetic
+from pipeline import config as config_lib
+from pipeline.examples_command import generate_examples
+from pipeline.preflight import direct_runner_args
+from transform_fn import features
+
+_OCCUPATION_INDEX_1M = {text: index for index, text in enumerate(formats._OCCUPATIONS_1M)}  # pylint: disable=protected-access
+
+
+def write_ml1m_folder(config: synthetic.SyntheticConfig, folder: str) -> str:
+    """Writes synthetic data in GroupLens's ml-1m format.
+
+    Args:
+      config: The synthetic data's configuration.
+      folder: Parent folder.
+
+    Returns:
+      The release folder.
+    """
+    root = os.path.join(folder, "ml-1m")
+    os.makedirs(root)
+    with open(os.path.join(root, "movies.dat"), "w", encoding="latin-1", errors="replace") as out:
+        for movie in synthetic.generate_movies(config):
+            genres = "|".join(features.GENRE_NAMES[g] for g in movie[features.MOVIE_GENRES])
+            out.write(f"{movie[features.MOVIE_ID]}::{movie[features.MOVIE_TITLE]}::{genres}\n")
+    with open(os.path.join(root, "users.dat"), "w", encoding="latin-1") as out:
+        for user in synthetic.generate_users(config):
+            gender = "M" if user[features.USER_GENDER] else "F"
+            occupation = _OCCUPATION_INDEX_1M.get(user[features.USER_OCCUPATION_TEXT], 0)
+            out.write(
+                f"{user[features.USER_ID]}::{gender}::{int(user[features.BUCKETIZED_USER_AGE])}::"
+                f"{occupation}::{user[features.USER_ZIP_CODE]}\n"
+            )
+    with open(os.path.join(root, "ratings.dat"), "w", encoding="latin-1") as out:
+        for rating in synthetic.generate_ratings(config, 0, 1):
+            out.write(
+                f"{rating[features.USER_ID]}::{rating[features.MOVIE_ID]}::"
+                f"{int(round(rating[features.USER_RATING]))}::{rating[features.TIMESTAMP]}\n"
+            )
+    return root
+
+
+def _timed(gen: config_lib.ExampleGenConfig, output_dir: str, beam_args) -> dict:
+    started = time.perf_counter()
+    examples, candidates = generate_examples(gen, output_dir, beam_args)
+    return {
+        "seconds": time.perf_counter() - started,
+        "train": examples.get_int_custom_property("num_examples_train"),
+        "eval": examples.get_int_custom_property("num_examples_eval"),
+        "corpus": candidates.get_int_custom_property("num_examples_corpus"),
+        "bad_rows": examples.get_int_custom_property("bad_rows_count"),
+    }
+
+
+def main() -> int:
+    """Runs the benchmark and writes its JSON.
+
+    Returns:
+      The exit status.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ratings", type=int, default=1_000_000)
+    parser.add_argument("--beam-mode", default="in_memory", choices=["in_memory", "multi_processing"])
+    parser.add_argument("--output", required=True)
+    args = parser.parse_args()
+    beam_args = direct_runner_args(args.beam_mode, 0, args.ratings)
+    base = tempfile.mkdtemp(prefix="example_gen_bench_")
+    settings = {"num_ratings": args.ratings, "seed": 0}
+    result = {"ratings": args.ratings, "beam_pipeline_args": beam_args}
+    result["synthetic"] = _timed(
+        config_lib.ExampleGenConfig(source="synthetic", synthetic_config=settings),
+        os.path.join(base, "synthetic"),
+        beam_args,
+    )
+    started = time.perf_counter()
+    folder = write_ml1m_folder(synthetic.SyntheticConfig(**settings), base)
+    result["write_ml1m_folder_seconds"] = time.perf_counter() - started
+    result["grouplens_ml1m"] = _timed(
+        config_lib.ExampleGenConfig(source="grouplens", input_path=folder),
+        os.path.join(base, "grouplens"),
+        beam_args,
+    )
+    with open(args.output, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=2, sort_keys=True)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
