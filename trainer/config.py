@@ -44,7 +44,7 @@ class TrainerConfig:
     optimizer: str = "adam"
     learning_rate: float = 0.01
     epochs: int = 10
-    batch_size: int = 1024
+    batch_size: int = 4096
     use_title_hash: bool = False
     top_k: int = 100
     seed: int = 42
