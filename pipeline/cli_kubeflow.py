@@ -12,6 +12,7 @@ The data-source and training options are the ``run`` command's own.
 import argparse
 import dataclasses
 import json
+import re
 import sys
 
 from pipeline import beam_profiles
@@ -21,6 +22,7 @@ from pipeline import kubeflow_runner
 from pipeline import schedule
 
 DEFAULT_PIPELINE_NAME = "movielens-retrieval"
+PIPELINE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,127}")
 SERVING_FOLDER = "serving_model"
 
 
@@ -138,6 +140,11 @@ def compile_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
         "beam_mode": "in_memory",
         "beam_workers": 1,
     })
+    if not PIPELINE_NAME_PATTERN.fullmatch(args.pipeline_name):
+        raise ValueError(
+            f"--pipeline-name {args.pipeline_name!r}: use lower-case letters, digits and "
+            "hyphens, starting with a letter or digit (Vertex AI's rule; Kubeflow accepts it too)"
+        )
     root = args.pipeline_root.rstrip("/")
     return dataclasses.replace(
         cli.build_config(offline),
@@ -195,8 +202,15 @@ def _compile(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as error:  # TypeError: a resolver TFX cannot compile
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.target == kubeflow_runner.TARGET_KUBEFLOW and config.analyzer_cache:
+        print("note: the analyzer cache comes through a resolver, which the Kubeflow Pipelines "
+              "backend does not run: each run analyses its data afresh (--target vertex keeps it)",
+              file=sys.stderr)
     for uri, what in ((config.pipeline_root, "--pipeline-root"), (config.push_destination, "push destination")):
-        if not kubeflow_runner.is_object_storage(uri):
+        if uri.startswith("s3://"):
+            print(f"note: {what} {uri}: s3:// (and MinIO) needs tensorflow-io and apache-beam[aws] "
+                  "in the image, which the pinned set lacks (docs/kubeflow.md)", file=sys.stderr)
+        elif not kubeflow_runner.is_object_storage(uri):
             print(f"note: {what} {uri} is not on object storage (gs://, s3://); tasks in "
                   "other pods see it only through a shared volume", file=sys.stderr)
     kubeflow_runner.write_spec(job, args.output)

@@ -107,7 +107,8 @@ def build_pipeline(config, settings: KubeflowSettings):
       The ``tfx.dsl.Pipeline``, ready for ``KubeflowV2DagRunner``.
 
     Raises:
-      ValueError: If warm start is asked for on the ``kubeflow`` target.
+      ValueError: If warm start is asked for on the ``kubeflow`` target, or a
+        rolling span window anywhere.
     """
     # pylint: disable=import-outside-toplevel
     from tfx.components.schema_gen.import_schema_gen import component as import_schema_gen
@@ -121,6 +122,12 @@ def build_pipeline(config, settings: KubeflowSettings):
         raise ValueError(
             "--warm-start needs TFX's latest-blessed-model resolver, which the Kubeflow "
             "Pipelines backend does not implement; compile with --target vertex"
+        )
+    if config.window_spans > 1:
+        raise ValueError(
+            "--window-spans > 1 resolves spans with a custom resolver strategy, which TFX's "
+            "Kubeflow compiler cannot compile (it knows only the latest-artifact and "
+            "latest-blessed-model resolvers); on Kubeflow each run trains on the span it reads"
         )
     pipeline = create_pipeline(config, metadata_connection_config=None)
     for node in pipeline.components:

@@ -122,7 +122,8 @@ def test_compile_command_reports_a_missing_setting(capsys, tmp_path):
 
 @pytest.mark.parametrize("profile,options", [
     (beam_profiles.DIRECT, {}),
-    (beam_profiles.DIRECT_MULTIPROCESSING, {"workers": "2"}),
+    # Starting the worker processes takes about 15 s here.
+    pytest.param(beam_profiles.DIRECT_MULTIPROCESSING, {"workers": "2"}, marks=pytest.mark.slow),
 ])
 def test_direct_profiles_run_a_pipeline(profile, options):
     with beam.Pipeline(options=PipelineOptions(beam_args(profile, options))) as pipeline:

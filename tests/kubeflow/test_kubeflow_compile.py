@@ -201,6 +201,25 @@ def test_settings_are_checked():
         kubeflow_runner.KubeflowSettings(image="")
     with pytest.raises(ValueError, match="trainer_cpu"):
         kubeflow_runner.KubeflowSettings(image="i", trainer_cpu=0)
+    bad_name = cli.parser().parse_args(
+        ["compile", "--pipeline-root", "gs://b", "--image", "i", "--output", "o.json",
+         "--pipeline-name", "movielens_retrieval"]
+    )
+    with pytest.raises(ValueError, match="lower-case letters, digits and hyphens"):
+        cli_kubeflow.compile_config(bad_name)
     assert isinstance(cli.parser().parse_args(
         ["compile", "--pipeline-root", "gs://b", "--image", "i", "--output", "o.json"]
     ), argparse.Namespace)
+
+
+def test_span_window_and_analyzer_cache_on_the_kubeflow_target(tmp_path, capsys):
+    args = ["compile", "--pipeline-root", kubeflow_fixtures.PIPELINE_ROOT, "--image", kubeflow_fixtures.IMAGE,
+            "--output", str(tmp_path / "spec.json"), *kubeflow_fixtures.SOURCE_ARGS]
+    assert cli.main([*args, "--window-spans", "3"]) == 2
+    assert "--window-spans > 1" in capsys.readouterr().err
+    assert cli.main([*args, "--analyzer-cache"]) == 0
+    assert "analyses its data afresh" in capsys.readouterr().err
+    with open(tmp_path / "spec.json", encoding="utf-8") as handle:
+        tasks = json.load(handle)["pipelineSpec"]["root"]["dag"]["tasks"]
+    assert set(tasks) == CONTAINER_TASKS
+    assert set(tasks["Transform"]["inputs"]["artifacts"]) == {"examples", "schema"}
