@@ -90,7 +90,8 @@ def _add_schedule_arguments(parser: argparse.ArgumentParser) -> None:
                              "(seconds first), e.g. '0 3 * * *' for 03:00 daily")
     parser.add_argument("--host", default=None,
                         help="KFP API endpoint, e.g. http://ml-pipeline-ui.kubeflow:80 "
-                             "(default: $KF_PIPELINES_ENDPOINT or the in-cluster one)")
+                             "(default: $KF_PIPELINES_ENDPOINT, else what the kfp client "
+                             "finds from the Kubernetes configuration)")
     parser.add_argument("--namespace", default=None, help="user namespace (multi-user Kubeflow)")
     experiment = parser.add_mutually_exclusive_group()
     experiment.add_argument("--experiment", default=schedule.DEFAULT_EXPERIMENT,
@@ -241,7 +242,15 @@ def _schedule(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(json.dumps(request.dry_run(args.host), indent=2, sort_keys=True))
         return 0
-    run = schedule.submit(request, host=args.host, namespace=args.namespace)
+    import kfp_server_api  # pylint: disable=import-outside-toplevel
+    import urllib3  # pylint: disable=import-outside-toplevel
+
+    try:
+        run = schedule.submit(request, host=args.host, namespace=args.namespace)
+    except (urllib3.exceptions.HTTPError, kfp_server_api.ApiException) as error:
+        where = args.host or "the kfp client's default endpoint"
+        print(f"error: Kubeflow Pipelines at {where} refused the request: {error}", file=sys.stderr)
+        return 1
     print(f"Recurring run {run.recurring_run_id} ({request.job_name}): {request.cron}, "
           f"at most {request.max_concurrency} at a time, no catch-up")
     return 0

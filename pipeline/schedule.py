@@ -240,7 +240,8 @@ def submit(request: RecurringRunRequest, host: Optional[str] = None, namespace: 
 
     Args:
       request: What to schedule.
-      host: The KFP endpoint (None: ``$KF_PIPELINES_ENDPOINT`` or in-cluster).
+      host: The KFP endpoint (None: ``$KF_PIPELINES_ENDPOINT``, else the kfp
+        client's default from the Kubernetes configuration).
       namespace: The user namespace of multi-user Kubeflow.
 
     Returns:

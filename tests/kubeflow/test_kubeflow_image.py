@@ -1,7 +1,6 @@
 """The pipeline image, checked without Docker: Python version, install, and what the spec needs from it."""
 
 import fnmatch
-import json
 import os
 import re
 import subprocess

@@ -10,7 +10,7 @@ import pytest
 from pipeline import cli, kubeflow_runner, schedule
 from tests.kubeflow import kubeflow_fixtures
 
-HOST = "http://127.0.0.1:9"  # never contacted: the client's API calls are stubbed
+HOST = "http://127.0.0.1:9"  # a closed loopback port: nothing is ever sent elsewhere
 
 
 @pytest.fixture(name="spec_file")
@@ -122,3 +122,9 @@ def test_schedule_command_reports_errors(spec_file, capsys):
     assert cli.main(["schedule", "--spec", spec_file, "--cron", "daily", "--dry-run"]) == 2
     assert "has 1 fields" in capsys.readouterr().err
     assert cli.main(["schedule", "--spec", spec_file + ".missing", "--cron", "0 3 * * *", "--dry-run"]) == 2
+
+
+def test_an_unreachable_endpoint_is_reported(spec_file, capsys):
+    # HOST is a closed port on the loopback: the connection is refused at once.
+    assert cli.main(["schedule", "--spec", spec_file, "--cron", "0 3 * * *", "--host", HOST]) == 1
+    assert f"Kubeflow Pipelines at {HOST} refused the request" in capsys.readouterr().err
