@@ -127,23 +127,11 @@ def build_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
     Raises:
       DataUnavailableError: If TFDS data is missing and cannot be downloaded.
     """
-    from components.movielens_example_gen import spec as example_gen_spec  # pylint: disable=import-outside-toplevel
-    from components.movielens_example_gen.settings import Settings  # pylint: disable=import-outside-toplevel
     from pipeline import preflight  # pylint: disable=import-outside-toplevel
+    from pipeline.pipeline import example_gen_settings  # pylint: disable=import-outside-toplevel
 
     gen = _example_gen_config(args)
-    settings = Settings.from_exec_properties(
-        {
-            example_gen_spec.SOURCE_KEY: gen.source,
-            example_gen_spec.INPUT_PATH_KEY: gen.input_path,
-            example_gen_spec.TFDS_NAME_KEY: gen.tfds_name,
-            example_gen_spec.SYNTHETIC_CONFIG_KEY: json.dumps(gen.synthetic_config),
-            example_gen_spec.SPLIT_MODE_KEY: gen.split_mode,
-            example_gen_spec.EVAL_FRACTION_KEY: gen.eval_fraction,
-            example_gen_spec.MAX_BAD_ROWS_KEY: gen.max_bad_rows,
-            example_gen_spec.SPAN_KEY: gen.span,
-        }
-    )
+    settings = example_gen_settings(gen)
     if gen.source == "tfds":
         preflight.check_tfds_available(gen.tfds_name, gen.tfds_data_dir)
     pipeline_root, serving_dir, _ = _work_paths(args.work_dir)

@@ -12,8 +12,8 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import standard_artifacts
 
 from components.movielens_example_gen import driver, executor, spec
-from components.movielens_example_gen.component import MovieLensExampleGen
 from pipeline import config as config_lib
+from pipeline.pipeline import build_example_gen
 
 
 def generate_examples(
@@ -29,18 +29,7 @@ def generate_examples(
     Returns:
       The ``examples`` and ``candidates`` artifacts, properties filled in.
     """
-    component = MovieLensExampleGen(
-        source=gen.source,
-        input_path=gen.input_path,
-        tfds_name=gen.tfds_name,
-        tfds_data_dir=gen.tfds_data_dir,
-        tfds_download=gen.tfds_download,
-        synthetic_config=gen.synthetic_config,
-        split_mode=gen.split_mode,
-        eval_fraction=gen.eval_fraction,
-        max_bad_rows=gen.max_bad_rows,
-        span=gen.span,
-    )
+    component = build_example_gen(gen)
     properties = driver.Driver(None).resolve_exec_properties(
         dict(component.exec_properties), None, None
     )

@@ -13,6 +13,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx import v1 as tfx
 
 from components.movielens_example_gen.component import MovieLensExampleGen
+from components.movielens_example_gen.settings import Settings
 from components.retrieval_evaluator.component import RetrievalEvaluator
 from components.retrieval_trainer.component import RetrievalTrainer
 from components.versioned_pusher.component import VersionedPusher
@@ -53,6 +54,41 @@ def _analyzer_cache() -> tfx.dsl.Resolver:
     ).with_id(ANALYZER_CACHE_RESOLVER_ID)
 
 
+def build_example_gen(gen: config_lib.ExampleGenConfig) -> MovieLensExampleGen:
+    """The pipeline's ExampleGen for some settings.
+
+    Args:
+      gen: The ExampleGen settings.
+
+    Returns:
+      The component (its ``exec_properties`` are the checked settings).
+    """
+    return MovieLensExampleGen(
+        source=gen.source,
+        input_path=gen.input_path,
+        tfds_name=gen.tfds_name,
+        tfds_data_dir=gen.tfds_data_dir,
+        tfds_download=gen.tfds_download,
+        synthetic_config=gen.synthetic_config,
+        split_mode=gen.split_mode,
+        eval_fraction=gen.eval_fraction,
+        max_bad_rows=gen.max_bad_rows,
+        span=gen.span,
+    )
+
+
+def example_gen_settings(gen: config_lib.ExampleGenConfig) -> Settings:
+    """The ExampleGen's checked settings, as its driver and executor read them.
+
+    Args:
+      gen: The ExampleGen settings.
+
+    Returns:
+      The settings.
+    """
+    return Settings.from_exec_properties(build_example_gen(gen).exec_properties)
+
+
 def create_pipeline(
     config: config_lib.PipelineConfig,
     metadata_connection_config: Optional[metadata_store_pb2.ConnectionConfig] = None,
@@ -67,19 +103,7 @@ def create_pipeline(
     Returns:
       The TFX pipeline.
     """
-    gen = config.example_gen
-    example_gen = MovieLensExampleGen(
-        source=gen.source,
-        input_path=gen.input_path,
-        tfds_name=gen.tfds_name,
-        tfds_data_dir=gen.tfds_data_dir,
-        tfds_download=gen.tfds_download,
-        synthetic_config=gen.synthetic_config,
-        split_mode=gen.split_mode,
-        eval_fraction=gen.eval_fraction,
-        max_bad_rows=gen.max_bad_rows,
-        span=gen.span,
-    )
+    example_gen = build_example_gen(config.example_gen)
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = tfx.components.ImportSchemaGen(schema_file=config_lib.schema_path(config.schema))
     example_validator = tfx.components.ExampleValidator(

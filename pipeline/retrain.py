@@ -16,10 +16,9 @@ import time
 from typing import Callable, Optional
 
 from components.movielens_example_gen import spans
-from components.movielens_example_gen import spec as example_gen_spec
-from components.movielens_example_gen.settings import Settings
 from pipeline import config as config_lib
 from pipeline import local_runner
+from pipeline.pipeline import example_gen_settings
 
 LOCK_FILE = "retrain.lock"
 STATE_FILE = "retrain_state.json"
@@ -51,19 +50,7 @@ def newest_input(gen: config_lib.ExampleGenConfig) -> InputVersion:
     Returns:
       The span and its fingerprint (the ExampleGen driver's own logic).
     """
-    settings = Settings.from_exec_properties(
-        {
-            example_gen_spec.SOURCE_KEY: gen.source,
-            example_gen_spec.INPUT_PATH_KEY: gen.input_path,
-            example_gen_spec.TFDS_NAME_KEY: gen.tfds_name,
-            example_gen_spec.TFDS_DATA_DIR_KEY: gen.tfds_data_dir,
-            example_gen_spec.SYNTHETIC_CONFIG_KEY: json.dumps(gen.synthetic_config),
-            example_gen_spec.SPLIT_MODE_KEY: gen.split_mode,
-            example_gen_spec.EVAL_FRACTION_KEY: gen.eval_fraction,
-            example_gen_spec.MAX_BAD_ROWS_KEY: gen.max_bad_rows,
-            example_gen_spec.SPAN_KEY: gen.span,
-        }
-    )
+    settings = example_gen_settings(gen)
     resolved = spans.resolve(settings)
     return InputVersion(resolved.span, spans.fingerprint(settings, resolved))
 

@@ -1,6 +1,5 @@
 """End-to-end: the whole pipeline on small synthetic data with LocalDagRunner."""
 
-import dataclasses
 import os
 
 import pytest
@@ -95,7 +94,7 @@ def test_rerun_with_unchanged_inputs_executes_nothing(first_run):
 
 def test_schema_anomaly_stops_the_run_before_training(tmp_path):
     work_dir = str(tmp_path)
-    config = dataclasses.replace(_config(work_dir, with_demographics=False))
+    config = _config(work_dir, with_demographics=False)
     lines = []
     with pytest.raises(DataValidationError, match="feature 'user_gender'") as error:
         local_runner.run(

@@ -1,6 +1,5 @@
 """Three days of retraining on drifting synthetic data, and retrain safety."""
 
-import dataclasses
 import os
 import subprocess
 import sys
