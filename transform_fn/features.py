@@ -159,3 +159,10 @@ BUCKET_FEATURES: Dict[str, int] = {
 # Raw features copied unchanged into the transformed examples, so the trainer
 # can map each rating to its row of the candidate corpus.
 PASSTHROUGH_FEATURES: Tuple[str, ...] = (MOVIE_ID,)
+
+# ``custom_config`` key of the Transform component selecting the bucket
+# boundaries: BUCKETING_QUANTILE (default) or BUCKETING_EQUAL_WIDTH.
+BUCKETING_CONFIG_KEY = "bucketing"
+# Vocabulary file of the title tokens (the title itself uses
+# ``vocabulary_name(MOVIE_TITLE)``).
+TITLE_TOKENS_VOCABULARY = vocabulary_name(transformed_name(MOVIE_TITLE, TOKENS))
