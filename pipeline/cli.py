@@ -257,9 +257,10 @@ def _examples(args: argparse.Namespace) -> int:
 
 
 def _recommend(args: argparse.Namespace) -> int:
+    from components.versioned_pusher.publish import latest_pushed_model  # pylint: disable=import-outside-toplevel
     from pipeline import recommend  # pylint: disable=import-outside-toplevel
 
-    model_dir = args.model_dir or recommend.latest_model(_work_paths(args.work_dir)[1])
+    model_dir = args.model_dir or latest_pushed_model(_work_paths(args.work_dir)[1])
     if model_dir is None:
         print(f"error: no pushed model under {args.work_dir}; run the pipeline first", file=sys.stderr)
         return 2

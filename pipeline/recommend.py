@@ -6,20 +6,7 @@ from typing import List, Optional, Tuple
 import tensorflow as tf
 
 from components.movielens_example_gen import records
-from components.versioned_pusher.publish import latest_pushed_model
 from transform_fn import features
-
-
-def latest_model(push_destination: str) -> Optional[str]:
-    """The newest complete pushed model version, or None.
-
-    Args:
-      push_destination: The pusher's base directory.
-
-    Returns:
-      The version directory.
-    """
-    return latest_pushed_model(push_destination)
 
 
 def recommend(

@@ -13,6 +13,7 @@ import os
 import pytest
 import tensorflow as tf
 
+from components.versioned_pusher.publish import latest_pushed_model
 from pipeline import recommend
 from tests.kubeflow import kfp_local_launcher, kubeflow_fixtures
 from tests.kubeflow.test_kubeflow_compile import CONTAINER_TASKS
@@ -68,7 +69,7 @@ def test_every_task_ran_and_artifacts_flowed_as_the_spec_wires_them(executed):
 
 def test_the_pushed_model_answers_a_query(executed):
     _, runs, root = executed
-    model_dir = recommend.latest_model(os.path.join(root, "serving_model"))
+    model_dir = latest_pushed_model(os.path.join(root, "serving_model"))
     assert model_dir is not None
     assert _uri(runs["VersionedPusher"].outputs["pushed_model"])
     train_files = glob.glob(os.path.join(_uri(runs["MovieLensExampleGen"].outputs["examples"]), "Split-train", "*"))
