@@ -101,5 +101,5 @@ def test_schema_anomaly_stops_the_run_before_training(tmp_path):
             config, os.path.join(work_dir, "metadata.sqlite"), os.path.join(work_dir, "run.log"),
             emit=lines.append,
         )
-    assert "Column dropped" in str(error.value) or "column" in str(error.value).lower()
+    assert "train: feature 'user_gender': Column is completely missing" in str(error.value)
     assert not any("RetrievalTrainer" in line for line in lines)
