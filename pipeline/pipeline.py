@@ -20,7 +20,7 @@ from components.versioned_pusher.component import VersionedPusher
 from pipeline import config as config_lib
 from pipeline.span_window import LatestSpansStrategy
 from pipeline.validation_gate import ValidationGate
-from transform_fn import features
+from transform_fn import features, preprocessing
 
 LATEST_BLESSED_RESOLVER_ID = "latest_blessed_model_resolver"
 SPAN_WINDOW_RESOLVER_ID = "span_window_resolver"
@@ -112,8 +112,9 @@ def create_pipeline(
     validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
     window = _span_window(example_gen, config.window_spans)
     analyzer_cache = _analyzer_cache() if config.analyzer_cache else None
+    training_examples = window.outputs["examples"] if window else example_gen.outputs["examples"]
     transform = tfx.components.Transform(
-        examples=window.outputs["examples"] if window else example_gen.outputs["examples"],
+        examples=training_examples,
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=config_lib.PREPROCESSING_FN,
         custom_config={features.BUCKETING_CONFIG_KEY: config.bucketing},
@@ -121,6 +122,11 @@ def create_pipeline(
         disable_analyzer_cache=not config.analyzer_cache,
         # StatisticsGen already describes the raw data; skip Transform's copies.
         disable_statistics=True,
+        # The Trainer transforms the raw examples through the transform graph
+        # (as the served model does); writing them transformed too would cost
+        # a second Beam pass over the data.
+        materialize=False,
+        force_tf_compat_v1=preprocessing.FORCE_TF_COMPAT_V1,
     )
     transform.add_upstream_node(validation_gate)
     latest_blessed = tfx.dsl.Resolver(
@@ -129,7 +135,7 @@ def create_pipeline(
         model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
     ).with_id(LATEST_BLESSED_RESOLVER_ID)
     trainer = RetrievalTrainer(
-        examples=transform.outputs["transformed_examples"],
+        examples=training_examples,
         transform_graph=transform.outputs["transform_graph"],
         candidates=example_gen.outputs["candidates"],
         run_fn=config_lib.RUN_FN,

@@ -26,16 +26,22 @@ def _records(patterns: FilePatterns) -> tf.data.Dataset:
 def transformed_ratings(
     patterns: FilePatterns,
     tf_transform_output: tft.TFTransformOutput,
+    transform_layer: tf.keras.layers.Layer,
     batch_size: int,
     shuffle_buffer: int = 0,
     seed: int = 0,
     cache: bool = False,
 ) -> tf.data.Dataset:
-    """Batches of transformed rating features.
+    """Batches of rating features, transformed from the raw examples.
+
+    The Transform component only analyses (it does not materialize transformed
+    examples): each batch goes through the transform graph here, the same
+    ``transform_layer`` the exported model serves with.
 
     Args:
-      patterns: Glob(s) of the Transform's gzipped TFRecords of one split.
-      tf_transform_output: The Transform output (for the feature spec).
+      patterns: Glob(s) of the ExampleGen's gzipped TFRecords of one split.
+      tf_transform_output: The Transform output (for the raw feature spec).
+      transform_layer: ``tf_transform_output.transform_features_layer()``.
       batch_size: Examples per batch.
       shuffle_buffer: Shuffle buffer size; 0 keeps file order.
       seed: Shuffle seed.
@@ -45,7 +51,14 @@ def transformed_ratings(
     Returns:
       A dataset of transformed feature dicts.
     """
-    spec = tf_transform_output.transformed_feature_spec()
+    spec = tf_transform_output.raw_feature_spec()
+
+    # No autograph: tracing the transform graph through it takes seconds per
+    # dataset, and the graph has no Python control flow to convert.
+    @tf.autograph.experimental.do_not_convert
+    def parse_and_transform(batch: tf.Tensor) -> Dict[str, tf.Tensor]:
+        return transform_layer(tf.io.parse_example(batch, spec))
+
     dataset = _records(patterns)
     if cache:
         dataset = dataset.cache()
@@ -53,7 +66,7 @@ def transformed_ratings(
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     return (
         dataset.batch(batch_size)
-        .map(lambda batch: tf.io.parse_example(batch, spec), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(parse_and_transform, num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
 

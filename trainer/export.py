@@ -19,6 +19,7 @@ from typing import Dict
 
 import tensorflow as tf
 import tensorflow_recommenders as tfrs
+from tf_keras.src.saving.legacy.saved_model import utils as keras_saved_model_utils
 
 from trainer import warm_start
 from trainer.data import candidate_feature_spec
@@ -120,6 +121,16 @@ class RetrievalServingModule(tf.Module):
         return {"embedding": self.candidate_tower(self.tft_layer(raw))}
 
 
+def _trace(method, *args, **kwargs):
+    """A signature's concrete function, traced without autograph.
+
+    The serving code has no tensor-dependent Python control flow, and
+    autograph's transpiling of it (and of the transform layer) costs seconds
+    per signature.
+    """
+    return tf.function(method, autograph=False).get_concrete_function(*args, **kwargs)
+
+
 def export_serving_model(trained: TrainedModel, export_dir: str) -> None:
     """Saves the serving SavedModel and its warm-start file.
 
@@ -133,17 +144,18 @@ def export_serving_model(trained: TrainedModel, export_dir: str) -> None:
         name: tf.TensorSpec([None], spec.dtype, name=name)
         for name, spec in module._query_spec.items()  # pylint: disable=protected-access
     }
-    serve_examples = tf.function(module.serve_examples).get_concrete_function(examples_spec)
-    serve_raw = tf.function(module.serve_raw).get_concrete_function(**raw_specs)
     signatures = {
-        "serving_default": serve_examples,
-        "serve_raw": serve_raw,
-        "query_embedding": tf.function(module.query_embedding).get_concrete_function(examples_spec),
-        "candidate_embedding": tf.function(module.candidate_embedding).get_concrete_function(
-            examples_spec
-        ),
+        "serving_default": _trace(module.serve_examples, examples_spec),
+        "serve_raw": _trace(module.serve_raw, **raw_specs),
+        "query_embedding": _trace(module.query_embedding, examples_spec),
+        "candidate_embedding": _trace(module.candidate_embedding, examples_spec),
     }
-    tf.saved_model.save(module, export_dir, signatures=signatures)
+    # The signatures are the interface; Keras's own per-layer call traces
+    # (re-tracing every tower with autograph, ~10 s) would serve only
+    # tf.keras.models.load_model, which nothing here uses. This is the scope
+    # that tf.keras.Model.save(save_traces=False) enters.
+    with keras_saved_model_utils.keras_option_scope(save_traces=False):
+        tf.saved_model.save(module, export_dir, signatures=signatures)
     warm_start.save(
         export_dir,
         {"query_tower": trained.model.query_tower, "candidate_tower": trained.model.candidate_tower},

@@ -76,6 +76,16 @@ class RetrievalModel(tfrs.Model):
         """Embeds every corpus movie with the candidate tower."""
         return self.candidate_tower(self._corpus.transformed)
 
+    def train_step(self, inputs: Dict[str, tf.Tensor]) -> Dict[str, tf.Tensor]:
+        step = super().train_step
+        if self._loss_name == config_lib.LOSS_EXACT:
+            # Autograph would transpile TFRS's and our step code on the first
+            # batch (~10 s on 100k ratings) to find no tensor-dependent Python
+            # control flow in it. TFRS's Retrieval task (the in-batch loss)
+            # does need autograph (``len(tf.shape(x))``).
+            step = tf.autograph.experimental.do_not_convert(step)
+        return step(inputs)
+
     def compute_loss(self, inputs: Dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
         queries = self.query_tower(inputs)
         label_rows = rows_of(inputs, self._rows)

@@ -89,8 +89,8 @@ def train(
     """Trains the two-tower model and measures it on the eval split.
 
     Args:
-      train_files: Glob(s) of transformed training examples.
-      eval_files: Glob(s) of transformed eval examples.
+      train_files: Glob(s) of raw training examples.
+      eval_files: Glob(s) of raw eval examples.
       candidate_files: Glob(s) of the raw candidate corpus.
       transform_output_dir: The Transform graph directory.
       config: The hyperparameters.
@@ -109,7 +109,9 @@ def train(
     loss = config.resolved_loss(corpus.size)
 
     train_counts = data.movie_counts(
-        data.transformed_ratings(train_files, tf_transform_output, 8192), rows, corpus.size
+        data.transformed_ratings(train_files, tf_transform_output, transform_layer, 8192),
+        rows,
+        corpus.size,
     )
     probabilities = tf.cast(train_counts, tf.float32) + 1.0
     probabilities /= tf.reduce_sum(probabilities)
@@ -122,12 +124,13 @@ def train(
     train_dataset = data.transformed_ratings(
         train_files,
         tf_transform_output,
+        transform_layer,
         config.batch_size,
         config.shuffle_buffer,
         config.seed,
         cache=config.cache_examples,
     )
-    eval_dataset = data.transformed_ratings(eval_files, tf_transform_output, 4096)
+    eval_dataset = data.transformed_ratings(eval_files, tf_transform_output, transform_layer, 4096)
     _build(model, eval_dataset)
     carried = {}
     if base_model_dir:

@@ -62,7 +62,8 @@ def test_kubeflow_target_has_no_resolver_and_wires_every_artifact(kubeflow_job):
     spec = kubeflow_job["pipelineSpec"]
     assert set(_tasks(kubeflow_job)) == CONTAINER_TASKS
     assert not [e for e in spec["deploymentSpec"]["executors"].values() if "resolver" in e]
-    assert _source(kubeflow_job, "RetrievalTrainer", "examples") == ("Transform", "transformed_examples")
+    assert _source(kubeflow_job, "RetrievalTrainer", "examples") == ("MovieLensExampleGen", "examples")
+    assert _source(kubeflow_job, "RetrievalTrainer", "transform_graph") == ("Transform", "transform_graph")
     assert _source(kubeflow_job, "RetrievalTrainer", "candidates") == ("MovieLensExampleGen", "candidates")
     assert _source(kubeflow_job, "RetrievalEvaluator", "model") == ("RetrievalTrainer", "model")
     assert "baseline_model" not in _tasks(kubeflow_job)["RetrievalEvaluator"]["inputs"]["artifacts"]

@@ -67,8 +67,8 @@ def test_resolvers_yield_nothing_and_consumers_get_an_empty_input(tmp_path):
         "latest_blessed_model_resolver-model-resolver": {"model": []},
     }
     produced = {
-        "Transform": {"transformed_examples": [], "transform_graph": []},
-        "MovieLensExampleGen": {"candidates": []},
+        "Transform": {"transform_graph": []},
+        "MovieLensExampleGen": {"examples": [], "candidates": []},
     }
     for name, outputs in produced.items():
         runs[name] = kfp_local_launcher.TaskRun("container", 0.0, outputs)

@@ -55,7 +55,9 @@ def test_every_task_ran_and_artifacts_flowed_as_the_spec_wires_them(executed):
             assert _uri(artifacts).startswith(os.path.join(root, "movielens-retrieval", "run-1"))
     inputs = {name: run.executor_input["inputs"]["artifacts"] for name, run in runs.items()}
     assert _uri(inputs["RetrievalTrainer"]["examples"]["artifacts"]) == _uri(
-        runs["Transform"].outputs["transformed_examples"])
+        runs["MovieLensExampleGen"].outputs["examples"])
+    assert _uri(inputs["RetrievalTrainer"]["transform_graph"]["artifacts"]) == _uri(
+        runs["Transform"].outputs["transform_graph"])
     assert _uri(inputs["RetrievalEvaluator"]["model"]["artifacts"]) == _uri(runs["RetrievalTrainer"].outputs["model"])
     assert _uri(inputs["VersionedPusher"]["model_blessing"]["artifacts"]) == _uri(
         runs["RetrievalEvaluator"].outputs["blessing"])

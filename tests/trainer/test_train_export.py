@@ -24,15 +24,15 @@ def _train(data, tmp_path, **overrides):
 
 
 @pytest.fixture(scope="module")
-def exported(transformed_data, tmp_path_factory):
-    trained = _train(transformed_data, None)
+def exported(analysed_data, tmp_path_factory):
+    trained = _train(analysed_data, None)
     export_dir = str(tmp_path_factory.mktemp("model") / "serving")
     export.export_serving_model(trained, export_dir)
     return trained, export_dir
 
 
 def _raw_eval_examples(data, count):
-    files = tf.io.gfile.glob(data.raw_eval_files)
+    files = tf.io.gfile.glob(data.eval_files)
     dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").take(count)
     return [raw.numpy() for raw in dataset]
 
@@ -47,10 +47,10 @@ def test_training_reports_model_and_popularity_metrics(exported):
     assert trained.seconds_per_epoch > 0
 
 
-def test_serving_default_returns_k_corpus_movies_best_first(exported, transformed_data):
+def test_serving_default_returns_k_corpus_movies_best_first(exported, analysed_data):
     trained, export_dir = exported
     loaded = tf.saved_model.load(export_dir)
-    examples = _raw_eval_examples(transformed_data, 4)
+    examples = _raw_eval_examples(analysed_data, 4)
     out = loaded.signatures["serving_default"](examples=tf.constant(examples))
     assert out["movie_ids"].shape == (4, K)
     assert out["movie_titles"].shape == (4, K)
@@ -61,10 +61,10 @@ def test_serving_default_returns_k_corpus_movies_best_first(exported, transforme
         assert corpus[movie_id] == title
 
 
-def test_serving_default_matches_query_embedding_times_candidate_embedding(exported, transformed_data):
+def test_serving_default_matches_query_embedding_times_candidate_embedding(exported, analysed_data):
     _, export_dir = exported
     loaded = tf.saved_model.load(export_dir)
-    example = _raw_eval_examples(transformed_data, 1)
+    example = _raw_eval_examples(analysed_data, 1)
     top = loaded.signatures["serving_default"](examples=tf.constant(example))
     query = loaded.signatures["query_embedding"](examples=tf.constant(example))["embedding"]
     best_id = top["movie_ids"].numpy()[0][0]
@@ -72,7 +72,7 @@ def test_serving_default_matches_query_embedding_times_candidate_embedding(expor
         {
             features.MOVIE_ID: best_id.decode(),
             features.MOVIE_TITLE: top["movie_titles"].numpy()[0][0].decode(),
-            features.MOVIE_GENRES: _genres_of(transformed_data, best_id),
+            features.MOVIE_GENRES: _genres_of(analysed_data, best_id),
         }
     )
     candidate = loaded.signatures["candidate_embedding"](
@@ -104,11 +104,11 @@ def test_unseen_user_odd_timestamp_and_missing_features_still_get_k_results(expo
     assert np.all(np.isfinite(out["scores"].numpy()))
 
 
-def test_serve_raw_agrees_with_serving_default(exported, transformed_data):
+def test_serve_raw_agrees_with_serving_default(exported, analysed_data):
     _, export_dir = exported
     loaded = tf.saved_model.load(export_dir)
     signature = loaded.signatures["serve_raw"]
-    example = _raw_eval_examples(transformed_data, 1)[0]
+    example = _raw_eval_examples(analysed_data, 1)[0]
     record = records.from_example(tf.train.Example.FromString(example))
     inputs = {
         name: tf.constant([record[name]], dtype=spec.dtype)
@@ -120,13 +120,13 @@ def test_serve_raw_agrees_with_serving_default(exported, transformed_data):
     np.testing.assert_allclose(raw_out["scores"].numpy(), example_out["scores"].numpy(), rtol=1e-5)
 
 
-def test_in_batch_softmax_trains(transformed_data):
-    trained = _train(transformed_data, None, loss=config_lib.LOSS_IN_BATCH)
+def test_in_batch_softmax_trains(analysed_data):
+    trained = _train(analysed_data, None, loss=config_lib.LOSS_IN_BATCH)
     assert trained.loss == config_lib.LOSS_IN_BATCH
     assert trained.eval_metrics["model"]["100"] > 0.0
 
 
-def test_warm_start_keeps_a_user_row_across_a_reordered_vocabulary(exported, transformed_data, tmp_path):
+def test_warm_start_keeps_a_user_row_across_a_reordered_vocabulary(exported, analysed_data, tmp_path):
     trained, export_dir = exported
     table_name = features.transformed_name(features.USER_ID, features.INDEX)
     old_table = trained.model.query_tower.embedding_tables[table_name].table.numpy()
@@ -149,7 +149,7 @@ def test_warm_start_keeps_a_user_row_across_a_reordered_vocabulary(exported, tra
     with open(os.path.join(base_dir, warm_start.WARM_START_FILE), "wb") as handle:
         handle.write(buffer.getvalue())
 
-    fresh = _train(transformed_data, None, epochs=1, learning_rate=1e-9, seed=123)
+    fresh = _train(analysed_data, None, epochs=1, learning_rate=1e-9, seed=123)
     carried = warm_start.warm_start(fresh.model, fresh.tf_transform_output, base_dir)
     new_table = fresh.model.query_tower.embedding_tables[table_name].table.numpy()
     row = vocabulary.index(known_user)

@@ -1,18 +1,20 @@
-"""Small transformed datasets for trainer tests.
+"""Small analysed datasets for trainer tests.
 
 Synthetic ratings go through the real ExampleGen executor, then through
-tf.Transform's Beam implementation with the project's ``preprocessing_fn``,
-read the way TFX's Transform reads (TFXIO over a schema whose raw features are
-all variable-length, as SchemaGen infers with ``infer_feature_shape=False``).
+tf.Transform's Beam analysis with the project's ``preprocessing_fn``, read the
+way the pipeline's Transform reads (TFXIO over a schema whose raw features are
+all variable-length, as the curated schemas declare them) and in the same TF
+mode. As in the pipeline, nothing is materialized: the trainer transforms the
+raw examples itself.
 """
 
 import dataclasses
+import json
 import os
 from typing import Dict, Optional
 
 import apache_beam as beam
 import tensorflow as tf
-import tensorflow_transform as tft
 import tensorflow_transform.beam as tft_beam
 from tensorflow_transform.tf_metadata import dataset_metadata, metadata_io, schema_utils
 from tfx_bsl.public import tfxio
@@ -25,26 +27,24 @@ _DTYPES = {features.BYTES: tf.string, features.INT64: tf.int64, features.FLOAT: 
 
 
 @dataclasses.dataclass(frozen=True)
-class TransformedData:
-    """Paths of a transformed dataset.
+class AnalysedData:
+    """Paths of an analysed dataset.
 
     Attributes:
-      train_files: Glob of transformed train examples.
-      eval_files: Glob of transformed eval examples.
-      raw_eval_files: Glob of raw eval examples.
+      train_files: Glob of raw train examples.
+      eval_files: Glob of raw eval examples.
       candidate_files: Glob of the raw candidate corpus.
       transform_dir: The transform graph directory.
     """
 
     train_files: str
     eval_files: str
-    raw_eval_files: str
     candidate_files: str
     transform_dir: str
 
 
 def raw_feature_spec(with_demographics: bool = True) -> Dict[str, tf.io.VarLenFeature]:
-    """Every raw rating feature as variable-length, as SchemaGen would infer."""
+    """Every raw rating feature as variable-length, as the curated schemas say."""
     kinds = dict(features.RATING_FEATURE_KINDS)
     if with_demographics:
         kinds.update(features.DEMOGRAPHIC_FEATURE_KINDS)
@@ -56,8 +56,8 @@ def build(
     work_dir: str,
     synthetic_config: Dict[str, object],
     custom_config: Optional[Dict[str, object]] = None,
-) -> TransformedData:
-    """Generates, splits and transforms a synthetic dataset.
+) -> AnalysedData:
+    """Generates and splits a synthetic dataset and analyses its train split.
 
     Args:
       work_dir: An empty directory.
@@ -67,8 +67,6 @@ def build(
     Returns:
       Where the outputs are.
     """
-    import json
-
     examples, candidates = run_executor(
         os.path.join(work_dir, "example_gen"),
         properties(source=spec.SOURCE_SYNTHETIC, synthetic_config=json.dumps(synthetic_config)),
@@ -76,49 +74,35 @@ def build(
     with_demographics = synthetic_config.get("with_demographics", True)
     schema = schema_utils.schema_from_feature_spec(raw_feature_spec(with_demographics))
     transform_dir = os.path.join(work_dir, "transform_graph")
-    out_dir = os.path.join(work_dir, "transformed")
 
-    def source(split: str) -> tfxio.TFExampleRecord:
-        return tfxio.TFExampleRecord(
-            file_pattern=os.path.join(examples.uri, f"Split-{split}", "*.gz"),
-            schema=schema,
-            telemetry_descriptors=["tests"],
-        )
+    def split_files(split: str) -> str:
+        return os.path.join(examples.uri, f"Split-{split}", "*.gz")
 
-    train_source, eval_source = source("train"), source("eval")
+    train_source = tfxio.TFExampleRecord(
+        file_pattern=split_files("train"), schema=schema, telemetry_descriptors=["tests"]
+    )
 
     def fn(inputs):
         return preprocessing.preprocessing_fn(inputs, custom_config)
 
     with beam.Pipeline() as pipeline:
-        with tft_beam.Context(temp_dir=os.path.join(work_dir, "tmp")):
+        with tft_beam.Context(
+            temp_dir=os.path.join(work_dir, "tmp"),
+            force_tf_compat_v1=preprocessing.FORCE_TF_COMPAT_V1,
+        ):
             train = pipeline | "ReadTrain" >> train_source.BeamSource()
-            evaluation = pipeline | "ReadEval" >> eval_source.BeamSource()
-            adapter = train_source.TensorAdapterConfig()
-            (train_out, metadata), transform_fn = (
+            transform_fn = (
                 train,
-                adapter,
-            ) | tft_beam.AnalyzeAndTransformDataset(fn)
-            eval_out, _ = ((evaluation, adapter), transform_fn) | tft_beam.TransformDataset()
+                train_source.TensorAdapterConfig(),
+            ) | tft_beam.AnalyzeDataset(fn)
             _ = transform_fn | tft_beam.WriteTransformFn(transform_dir)
-            for name, rows in (("train", train_out), ("eval", eval_out)):
-                coder = tft.coders.ExampleProtoCoder(metadata.schema)
-                _ = (
-                    rows
-                    | f"Encode{name}" >> beam.Map(coder.encode)
-                    | f"Write{name}"
-                    >> beam.io.WriteToTFRecord(
-                        os.path.join(out_dir, name, "part"), file_name_suffix=".gz"
-                    )
-                )
     # TFX's Transform also records the raw schema; the trainer reads it.
     metadata_io.write_metadata(
         dataset_metadata.DatasetMetadata(schema), os.path.join(transform_dir, "metadata")
     )
-    return TransformedData(
-        train_files=os.path.join(out_dir, "train", "*.gz"),
-        eval_files=os.path.join(out_dir, "eval", "*.gz"),
-        raw_eval_files=os.path.join(examples.uri, "Split-eval", "*.gz"),
+    return AnalysedData(
+        train_files=split_files("train"),
+        eval_files=split_files("eval"),
         candidate_files=os.path.join(candidates.uri, f"Split-{spec.CANDIDATES_SPLIT}", "*.gz"),
         transform_dir=transform_dir,
     )

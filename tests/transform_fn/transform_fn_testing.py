@@ -57,7 +57,10 @@ def run_transform(
     output_dir = os.path.join(work_dir, TRANSFORM_OUTPUT_DIR)
     transformed_path = os.path.join(work_dir, _TRANSFORMED_FILE)
     with beam.Pipeline(options=PipelineOptions(list(beam_args))) as pipeline:
-        with tft_beam.Context(temp_dir=os.path.join(work_dir, "tmp")):
+        with tft_beam.Context(
+            temp_dir=os.path.join(work_dir, "tmp"),
+            force_tf_compat_v1=preprocessing.FORCE_TF_COMPAT_V1,
+        ):
             raw = pipeline | "Rows" >> beam.Create(list(rows))
             (transformed, _), transform_fn = (
                 raw,
