@@ -15,46 +15,11 @@ import sys
 import tempfile
 import time
 
-from components.movielens_example_gen import formats, synthetic
+from grouplens_archives import write_release
+from components.movielens_example_gen import synthetic
 from pipeline import config as config_lib
 from pipeline.examples_command import generate_examples
 from pipeline.preflight import direct_runner_args
-from transform_fn import features
-
-_OCCUPATION_INDEX_1M = {text: index for index, text in enumerate(formats._OCCUPATIONS_1M)}  # pylint: disable=protected-access
-
-
-def write_ml1m_folder(config: synthetic.SyntheticConfig, folder: str) -> str:
-    """Writes synthetic data in GroupLens's ml-1m format.
-
-    Args:
-      config: The synthetic data's configuration.
-      folder: Parent folder.
-
-    Returns:
-      The release folder.
-    """
-    root = os.path.join(folder, "ml-1m")
-    os.makedirs(root)
-    with open(os.path.join(root, "movies.dat"), "w", encoding="latin-1", errors="replace") as out:
-        for movie in synthetic.generate_movies(config):
-            genres = "|".join(features.GENRE_NAMES[g] for g in movie[features.MOVIE_GENRES])
-            out.write(f"{movie[features.MOVIE_ID]}::{movie[features.MOVIE_TITLE]}::{genres}\n")
-    with open(os.path.join(root, "users.dat"), "w", encoding="latin-1") as out:
-        for user in synthetic.generate_users(config):
-            gender = "M" if user[features.USER_GENDER] else "F"
-            occupation = _OCCUPATION_INDEX_1M.get(user[features.USER_OCCUPATION_TEXT], 0)
-            out.write(
-                f"{user[features.USER_ID]}::{gender}::{int(user[features.BUCKETIZED_USER_AGE])}::"
-                f"{occupation}::{user[features.USER_ZIP_CODE]}\n"
-            )
-    with open(os.path.join(root, "ratings.dat"), "w", encoding="latin-1") as out:
-        for rating in synthetic.generate_ratings(config, 0, 1):
-            out.write(
-                f"{rating[features.USER_ID]}::{rating[features.MOVIE_ID]}::"
-                f"{int(round(rating[features.USER_RATING]))}::{rating[features.TIMESTAMP]}\n"
-            )
-    return root
 
 
 def _timed(gen: config_lib.ExampleGenConfig, output_dir: str, beam_args) -> dict:
@@ -90,7 +55,7 @@ def main() -> int:
         beam_args,
     )
     started = time.perf_counter()
-    folder = write_ml1m_folder(synthetic.SyntheticConfig(**settings), base)
+    folder = write_release("ml-1m", synthetic.SyntheticConfig(**settings), base)
     result["write_ml1m_folder_seconds"] = time.perf_counter() - started
     result["grouplens_ml1m"] = _timed(
         config_lib.ExampleGenConfig(source="grouplens", input_path=folder),

@@ -4,9 +4,14 @@ Usage (inside the project environment, e.g. ``.venv/bin/python``):
 
     python benchmarks/pipeline_benchmark.py --output bench.json -- \\
         --source synthetic --synthetic-ratings 100000
+    python benchmarks/pipeline_benchmark.py --output bench.json \\
+        --grouplens-archive ml-100k --archive-ratings 100000
 
 Everything after ``--`` is passed to ``movielens-tfx run`` (see the README);
 the run uses a fresh work directory and no cache, so every component executes.
+``--grouplens-archive`` first writes synthetic ratings as a GroupLens release
+folder and runs on it (``--source grouplens``), the README's main command's
+path without the real files.
 """
 
 import argparse
@@ -17,6 +22,8 @@ import sys
 import tempfile
 import time
 
+from components.movielens_example_gen import synthetic
+from grouplens_archives import RELEASES, write_release
 from pipeline import cli, local_runner
 
 
@@ -28,10 +35,19 @@ def main() -> int:
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", required=True, help="JSON file to write")
+    parser.add_argument("--grouplens-archive", choices=RELEASES, default=None,
+                        help="run on synthetic ratings written in this GroupLens format")
+    parser.add_argument("--archive-ratings", type=int, default=100_000,
+                        help="ratings in the --grouplens-archive release")
     parser.add_argument("run_args", nargs=argparse.REMAINDER, help="-- then `run` options")
     args = parser.parse_args()
     run_args = [a for a in args.run_args if a != "--"]
     work_dir = tempfile.mkdtemp(prefix="movielens_bench_")
+    if args.grouplens_archive:
+        release = write_release(
+            args.grouplens_archive, synthetic.SyntheticConfig(num_ratings=args.archive_ratings), work_dir
+        )
+        run_args = ["--source", "grouplens", "--input-path", release, *run_args]
     run = cli.parser().parse_args(["run", "--work-dir", work_dir, "--no-cache", *run_args])
     config = cli.build_config(run)
     started = time.perf_counter()

@@ -33,7 +33,8 @@ class TrainerConfig:
       top_k: Results returned by the serving signatures.
       seed: Seed of initialisation and shuffling.
       shuffle_buffer: Examples held by the training shuffle.
-      cache_examples: Keep training records in memory between epochs.
+      cache_examples: Transform the training split once and keep it in
+        memory between epochs.
     """
 
     embedding_dim: int = 32

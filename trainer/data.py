@@ -1,7 +1,7 @@
 """Datasets for training: transformed ratings and the transformed corpus."""
 
 import dataclasses
-from typing import Dict, List, Mapping, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, Sequence, Union
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -9,6 +9,8 @@ import tensorflow_transform as tft
 from transform_fn import features
 
 FilePatterns = Union[str, Sequence[str]]
+# Examples per transform call when transforming a whole split into memory.
+_TRANSFORM_BATCH = 16_384
 
 
 def _files(patterns: FilePatterns) -> List[str]:
@@ -35,7 +37,7 @@ def transformed_ratings(
     """Batches of rating features, transformed from the raw examples.
 
     The Transform component only analyses (it does not materialize transformed
-    examples): each batch goes through the transform graph here, the same
+    examples): the examples go through the transform graph here, the same
     ``transform_layer`` the exported model serves with.
 
     Args:
@@ -45,30 +47,75 @@ def transformed_ratings(
       batch_size: Examples per batch.
       shuffle_buffer: Shuffle buffer size; 0 keeps file order.
       seed: Shuffle seed.
-      cache: Keep the decompressed records in memory after the first pass
-        (for data that fits; epochs then skip reading and unzipping files).
+      cache: Transform the whole split once and keep it in memory (for data
+        that fits; epochs then only gather rows), instead of reading,
+        parsing and transforming the files on every pass.
 
     Returns:
       A dataset of transformed feature dicts.
     """
+    transform = _parse_and_transform(tf_transform_output, transform_layer)
+    if cache:
+        return _in_memory_batches(
+            _transform_all(_records(patterns), transform), batch_size, shuffle_buffer, seed
+        )
+    dataset = _records(patterns)
+    if shuffle_buffer:
+        dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    return (
+        dataset.batch(batch_size)
+        .map(transform, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def _parse_and_transform(
+    tf_transform_output: tft.TFTransformOutput, transform_layer: tf.keras.layers.Layer
+) -> Callable[[tf.Tensor], Dict[str, Any]]:
+    """Serialized raw examples -> transformed features."""
     spec = tf_transform_output.raw_feature_spec()
 
     # No autograph: tracing the transform graph through it takes seconds per
     # dataset, and the graph has no Python control flow to convert.
     @tf.autograph.experimental.do_not_convert
-    def parse_and_transform(batch: tf.Tensor) -> Dict[str, tf.Tensor]:
-        return transform_layer(tf.io.parse_example(batch, spec))
+    def parse_and_transform(serialized: tf.Tensor) -> Dict[str, Any]:
+        return transform_layer(tf.io.parse_example(serialized, spec))
 
-    dataset = _records(patterns)
-    if cache:
-        dataset = dataset.cache()
+    return parse_and_transform
+
+
+def _transform_all(
+    records: tf.data.Dataset, transform: Callable[[tf.Tensor], Dict[str, Any]]
+) -> Dict[str, Any]:
+    """Every record transformed, one tensor per feature (ragged for lists)."""
+    parts: Dict[str, List[Any]] = {}
+    for batch in records.batch(_TRANSFORM_BATCH).map(transform):
+        for name, value in batch.items():
+            if isinstance(value, tf.SparseTensor):
+                value = tf.RaggedTensor.from_sparse(value)
+            parts.setdefault(name, []).append(value)
+    if not parts:
+        raise ValueError("No examples to train on: the training files are empty")
+    return {name: tf.concat(values, axis=0) for name, values in parts.items()}
+
+
+def _in_memory_batches(
+    columns: Dict[str, Any], batch_size: int, shuffle_buffer: int, seed: int
+) -> tf.data.Dataset:
+    """Batches gathered from in-memory columns, reshuffled on every pass."""
+    count = int(next(iter(columns.values())).shape[0])
+    rows = tf.data.Dataset.range(count)
     if shuffle_buffer:
-        dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    return (
-        dataset.batch(batch_size)
-        .map(parse_and_transform, num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
-    )
+        rows = rows.shuffle(min(shuffle_buffer, count), seed=seed, reshuffle_each_iteration=True)
+
+    def gather(indices: tf.Tensor) -> Dict[str, Any]:
+        batch = {}
+        for name, column in columns.items():
+            value = tf.gather(column, indices)
+            batch[name] = value.to_sparse() if isinstance(value, tf.RaggedTensor) else value
+        return batch
+
+    return rows.batch(batch_size).map(gather).prefetch(tf.data.AUTOTUNE)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -108,19 +108,6 @@ def train(
     rows = data.corpus_rows(corpus)
     loss = config.resolved_loss(corpus.size)
 
-    train_counts = data.movie_counts(
-        data.transformed_ratings(train_files, tf_transform_output, transform_layer, 8192),
-        rows,
-        corpus.size,
-    )
-    probabilities = tf.cast(train_counts, tf.float32) + 1.0
-    probabilities /= tf.reduce_sum(probabilities)
-
-    query_tower, candidate_tower = build_towers(tf_transform_output, config)
-    model = RetrievalModel(query_tower, candidate_tower, corpus, loss, probabilities)
-    model.set_rows(rows)
-    model.compile(optimizer=_optimizer(config))
-
     train_dataset = data.transformed_ratings(
         train_files,
         tf_transform_output,
@@ -130,6 +117,15 @@ def train(
         config.seed,
         cache=config.cache_examples,
     )
+    train_counts = data.movie_counts(train_dataset, rows, corpus.size)
+    probabilities = tf.cast(train_counts, tf.float32) + 1.0
+    probabilities /= tf.reduce_sum(probabilities)
+
+    query_tower, candidate_tower = build_towers(tf_transform_output, config)
+    model = RetrievalModel(query_tower, candidate_tower, corpus, loss, probabilities)
+    model.set_rows(rows)
+    model.compile(optimizer=_optimizer(config))
+
     eval_dataset = data.transformed_ratings(eval_files, tf_transform_output, transform_layer, 4096)
     _build(model, eval_dataset)
     carried = {}

@@ -6,7 +6,7 @@ list of ``int`` for ``movie_genres``. Every source (GroupLens archives, TFDS,
 the synthetic generator) produces records; only this module builds protos.
 """
 
-from typing import Any, Dict, Mapping
+from typing import Any, Callable, Dict, Mapping
 
 import tensorflow as tf
 
@@ -16,6 +16,36 @@ _ALL_KINDS: Dict[str, str] = {
     **features.RATING_FEATURE_KINDS,
     **features.DEMOGRAPHIC_FEATURE_KINDS,
     **features.RAW_AGE_FEATURE_KINDS,
+}
+
+FeatureSetter = Callable[[tf.train.Feature, Any], None]
+
+
+def _set_bytes(feature: tf.train.Feature, value: Any) -> None:
+    feature.bytes_list.value.append(value.encode("utf-8") if isinstance(value, str) else value)
+
+
+def _set_int64(feature: tf.train.Feature, value: Any) -> None:
+    feature.int64_list.value.append(int(value))
+
+
+def _set_float(feature: tf.train.Feature, value: Any) -> None:
+    feature.float_list.value.append(float(value))
+
+
+def _set_int64_list(feature: tf.train.Feature, values: Any) -> None:
+    feature.int64_list.value.extend(int(v) for v in values)
+
+
+# One setter per feature, chosen once: building the example is the
+# ExampleGen's main per-rating cost.
+_SETTERS: Dict[str, FeatureSetter] = {
+    name: (
+        _set_int64_list
+        if name in features.MULTIVALENT_FEATURES
+        else {features.BYTES: _set_bytes, features.INT64: _set_int64, features.FLOAT: _set_float}[kind]
+    )
+    for name, kind in _ALL_KINDS.items()
 }
 
 
@@ -33,21 +63,13 @@ def to_example(record: Mapping[str, Any]) -> tf.train.Example:
         feature.
     """
     example = tf.train.Example()
+    feature_map = example.features.feature
     for name, value in record.items():
         try:
-            kind = _ALL_KINDS[name]
+            setter = _SETTERS[name]
         except KeyError:
             raise KeyError(f"Unknown MovieLens feature {name!r}") from None
-        values = value if name in features.MULTIVALENT_FEATURES else [value]
-        feature = example.features.feature[name]
-        if kind == features.BYTES:
-            feature.bytes_list.value.extend(
-                v.encode("utf-8") if isinstance(v, str) else v for v in values
-            )
-        elif kind == features.INT64:
-            feature.int64_list.value.extend(int(v) for v in values)
-        else:
-            feature.float_list.value.extend(float(v) for v in values)
+        setter(feature_map[name], value)
     return example
 
 

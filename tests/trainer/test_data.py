@@ -1,0 +1,48 @@
+"""The in-memory training data holds exactly what the streaming path reads."""
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from trainer import data
+from transform_fn import features
+
+
+def _columns(dataset):
+    """Concatenates a dataset's batches per feature (lists as padded rows)."""
+    columns = {}
+    for batch in dataset:
+        for name, value in batch.items():
+            if isinstance(value, tf.SparseTensor):
+                value = tf.RaggedTensor.from_sparse(value).to_list()
+            else:
+                value = value.numpy().tolist()
+            columns.setdefault(name, []).extend(value)
+    return columns
+
+
+def _datasets(analysed_data, **kwargs):
+    output = tft.TFTransformOutput(analysed_data.transform_dir)
+    layer = output.transform_features_layer()
+    return [
+        data.transformed_ratings(analysed_data.train_files, output, layer, 100, cache=cache, **kwargs)
+        for cache in (False, True)
+    ]
+
+
+def test_in_memory_batches_equal_the_streamed_transform(analysed_data):
+    streamed, in_memory = (_columns(d) for d in _datasets(analysed_data))
+    assert set(streamed) == set(in_memory)
+    assert features.transformed_name(features.MOVIE_TITLE, features.TOKENS) in streamed
+    for name in streamed:
+        assert in_memory[name] == streamed[name], name
+
+
+def test_in_memory_shuffle_reorders_rows_every_pass_and_keeps_them_all(analysed_data):
+    _, in_memory = _datasets(analysed_data, shuffle_buffer=10_000, seed=3)
+    key = features.transformed_name(features.USER_ID, features.INDEX)
+    first, second = (np.array(_columns(in_memory)[key]) for _ in range(2))
+    streamed = np.array(_columns(_datasets(analysed_data)[0])[key])
+    assert sorted(first) == sorted(streamed) == sorted(second)
+    assert not np.array_equal(first, second)
+    assert not np.array_equal(first, streamed)
