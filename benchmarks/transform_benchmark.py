@@ -71,6 +71,7 @@ from tfx.orchestration.portable import launcher
 from components.movielens_example_gen import records
 from components.movielens_example_gen import synthetic
 from transform_fn import features
+from transform_fn import preprocessing
 from transform_fn import sizes
 
 PIPELINE_NAME = "transform_benchmark"
@@ -104,6 +105,7 @@ def create_pipeline(
     beam_args: Sequence[str],
     custom_config: Dict[str, Any],
     repeats: int = 1,
+    force_tf_compat_v1: bool = preprocessing.FORCE_TF_COMPAT_V1,
 ) -> tfx.dsl.Pipeline:
     """ExampleGen -> StatisticsGen -> SchemaGen -> the Transform variants."""
     example_gen = tfx.components.ImportExampleGen(
@@ -128,6 +130,7 @@ def create_pipeline(
             schema=schema_gen.outputs["schema"],
             preprocessing_fn=PREPROCESSING_FN,
             custom_config=custom_config,
+            force_tf_compat_v1=force_tf_compat_v1,
             **kwargs,
         ).with_id(node_id)
 
@@ -309,7 +312,7 @@ def breakdown(per_variant: Dict[str, float]) -> Dict[str, float]:
 
 
 def run(num_ratings: int, work_dir: str, beam_args: List[str], bucketing: str,
-        seed: int, repeats: int) -> Dict[str, Any]:
+        seed: int, repeats: int, force_tf_compat_v1: bool) -> Dict[str, Any]:
     """Generates the data, runs the pipeline and returns the measurements."""
     data_dir = os.path.join(work_dir, "data")
     pipeline_root = os.path.join(work_dir, "pipeline_root")
@@ -318,7 +321,7 @@ def run(num_ratings: int, work_dir: str, beam_args: List[str], bucketing: str,
     write_seconds = write_ratings(num_ratings, data_dir, seed)
     pipeline = create_pipeline(
         data_dir, pipeline_root, metadata_path, beam_args,
-        {features.BUCKETING_CONFIG_KEY: bucketing}, repeats,
+        {features.BUCKETING_CONFIG_KEY: bucketing}, repeats, force_tf_compat_v1,
     )
     start = time.perf_counter()
     with ExecutorClock() as clock:
@@ -403,12 +406,16 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=1,
                         help="Runs of each Transform variant (interleaved)")
+    parser.add_argument("--tf2", action="store_true",
+                        help="Run tf.Transform in TF2 mode (the pipeline uses "
+                             "force_tf_compat_v1, see transform_fn.preprocessing)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     work_dir = args.work_dir or tempfile.mkdtemp(prefix="transform_benchmark_")
     result = run(args.ratings, work_dir, args.beam_arg, args.bucketing, args.seed,
-                 args.repeats)
+                 args.repeats, not args.tf2)
     result["work_dir"] = work_dir
+    result["force_tf_compat_v1"] = not args.tf2
     output = args.output or os.path.join(work_dir, "transform_benchmark.json")
     with open(output, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2)
