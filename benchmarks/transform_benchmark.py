@@ -13,11 +13,11 @@ After an uncounted warm-up Transform, three Transform variants run the same
 ``preprocessing_fn`` on the same data, ``--repeats`` times each, interleaved
 (node ids get a ``_<repeat>`` suffix):
 
-- ``Transform``: as the pipeline runs it (pre- and post-transform statistics,
+- ``Transform``: TFX's defaults (pre- and post-transform statistics,
   transformed examples materialized);
 - ``TransformNoStats``: ``disable_statistics=True``;
 - ``TransformAnalyzeOnly``: ``disable_statistics=True, materialize=False``
-  (only the analysis pass and the transform graph).
+  (only the analysis pass and the transform graph: what the pipeline runs).
 
 So analysis ~ AnalyzeOnly, transform ~ NoStats - AnalyzeOnly, statistics ~
 Transform - NoStats. For every node the JSON has its MLMD execution time
