@@ -57,7 +57,7 @@ def transformed_ratings(
     transform = _parse_and_transform(tf_transform_output, transform_layer)
     if cache:
         return _in_memory_batches(
-            _transform_all(_records(patterns), transform), batch_size, shuffle_buffer, seed
+            _transform_all(patterns, transform), batch_size, shuffle_buffer, seed
         )
     dataset = _records(patterns)
     if shuffle_buffer:
@@ -85,17 +85,17 @@ def _parse_and_transform(
 
 
 def _transform_all(
-    records: tf.data.Dataset, transform: Callable[[tf.Tensor], Dict[str, Any]]
+    patterns: FilePatterns, transform: Callable[[tf.Tensor], Dict[str, Any]]
 ) -> Dict[str, Any]:
     """Every record transformed, one tensor per feature (ragged for lists)."""
     parts: Dict[str, List[Any]] = {}
-    for batch in records.batch(_TRANSFORM_BATCH).map(transform):
+    for batch in _records(patterns).batch(_TRANSFORM_BATCH).map(transform):
         for name, value in batch.items():
             if isinstance(value, tf.SparseTensor):
                 value = tf.RaggedTensor.from_sparse(value)
             parts.setdefault(name, []).append(value)
     if not parts:
-        raise ValueError("No examples to train on: the training files are empty")
+        raise ValueError(f"No examples to train on: {_files(patterns)} hold no records")
     return {name: tf.concat(values, axis=0) for name, values in parts.items()}
 
 

@@ -1,6 +1,7 @@
 """The in-memory training data holds exactly what the streaming path reads."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 import tensorflow_transform as tft
 
@@ -46,3 +47,12 @@ def test_in_memory_shuffle_reorders_rows_every_pass_and_keeps_them_all(analysed_
     assert sorted(first) == sorted(streamed) == sorted(second)
     assert not np.array_equal(first, second)
     assert not np.array_equal(first, streamed)
+
+
+def test_empty_training_files_are_named_in_the_error(analysed_data, tmp_path):
+    empty = str(tmp_path / "part-0.gz")
+    with tf.io.TFRecordWriter(empty, options="GZIP"):
+        pass
+    output = tft.TFTransformOutput(analysed_data.transform_dir)
+    with pytest.raises(ValueError, match="part-0.gz.*hold no records"):
+        data.transformed_ratings(empty, output, output.transform_features_layer(), 10, cache=True)
