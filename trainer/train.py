@@ -126,7 +126,10 @@ def train(
     model.set_rows(rows)
     model.compile(optimizer=_optimizer(config))
 
-    eval_dataset = data.transformed_ratings(eval_files, tf_transform_output, transform_layer, 4096)
+    # Read three times (building, model and popularity metrics): transform once.
+    eval_dataset = data.transformed_ratings(
+        eval_files, tf_transform_output, transform_layer, 4096, cache=config.cache_examples
+    )
     _build(model, eval_dataset)
     carried = {}
     if base_model_dir:
