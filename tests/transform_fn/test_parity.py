@@ -86,16 +86,6 @@ def transformed(tmp_path_factory):
     )
 
 
-@pytest.fixture(scope="module")
-def rows_out(transformed):
-    return transformed[0]
-
-
-@pytest.fixture(scope="module")
-def tf_transform_output(transformed):
-    return transformed[1]
-
-
 def raw(feature):
     return np.array([r[feature] for r in RATINGS])
 
