@@ -28,6 +28,8 @@ setuptools.setup(
         "kfp==2.0.1",
         "kfp-pipeline-spec==0.2.2",
         "protobuf==3.20.3",
+        "tfx-bsl==1.16.1",
+        "pyarrow==10.0.1",
     ],
     extras_require={"test": ["pytest"]},
     entry_points={

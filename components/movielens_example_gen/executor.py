@@ -16,7 +16,7 @@ from tfx import types
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
-from components.movielens_example_gen import formats, outputs, spans, spec, splits
+from components.movielens_example_gen import batches, formats, outputs, spans, spec, splits
 from components.movielens_example_gen.bad_rows import BadRowsSummary, check_tolerance
 from components.movielens_example_gen.grouplens_source import ReadGroupLens
 from components.movielens_example_gen.settings import Settings
@@ -80,13 +80,13 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
         with self._make_beam_pipeline() as pipeline:
             source = read_source(pipeline, settings, resolved)
-            train, evaluation = source.ratings | "Split" >> splits.SplitRatings(
+            train, evaluation = source.rating_batches | "Split" >> splits.SplitRatings(
                 settings.split
             )
             collections = {
                 splits.TRAIN: train,
                 splits.EVAL: evaluation,
-                spec.CANDIDATES_SPLIT: source.movies,
+                spec.CANDIDATES_SPLIT: source.movies | "MovieBatch" >> beam.combiners.ToList(),
             }
             for name, collection in collections.items():
                 uri = candidates.uri if name == spec.CANDIDATES_SPLIT else examples.uri
@@ -95,7 +95,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 )
             counts = {
                 name: beam.pvalue.AsSingleton(
-                    collection | f"Count{name}" >> outputs.CountGlobally()
+                    collection | f"Count{name}" >> batches.CountBatched()
                 )
                 for name, collection in collections.items()
             }

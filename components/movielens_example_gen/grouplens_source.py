@@ -1,16 +1,17 @@
 """Beam transform reading a GroupLens archive into rating and movie records.
 
 The ratings file is streamed line by line (so ml-25m never sits in one
-process's memory) and joined with the movies and users tables, which are small
-enough to be side inputs. Every line that cannot become a record comes out as
-a ``BadRow`` naming the file, line and reason.
+process's memory), in batches of parsed lines (``batches.py``), and joined
+with the movies and users tables, which are small enough to be side inputs.
+Every line that cannot become a record comes out as a ``BadRow`` naming the
+file, line and reason.
 """
 
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import apache_beam as beam
 
-from components.movielens_example_gen import archive, formats
+from components.movielens_example_gen import archive, batches, formats
 from components.movielens_example_gen.bad_rows import BadRow
 from components.movielens_example_gen.source_output import SourceOutput
 from transform_fn import features
@@ -31,6 +32,21 @@ def _parse_lines(
             yield beam.pvalue.TaggedOutput(
                 _BAD, BadRow(file.display_name(), number, str(error))
             )
+
+
+def _parsed_batches(file: archive.ArchiveFile, format_name: str, parse) -> Iterator[Any]:
+    """Yields lists of ``(line_number, parsed)`` for good lines, bad rows tagged."""
+    good = []
+    for item in _parse_lines(file, format_name, parse):
+        if isinstance(item, beam.pvalue.TaggedOutput):
+            yield item
+            continue
+        good.append(item)
+        if len(good) == batches.BATCH_SIZE:
+            yield good
+            good = []
+    if good:
+        yield good
 
 
 def _keyed_by_id(file: archive.ArchiveFile, format_name: str, parse_fn):
@@ -88,42 +104,44 @@ def _movie_parser(fmt: str, line: bytes) -> Tuple[str, Dict[str, Any]]:
     return movie[features.MOVIE_ID], movie
 
 
-class _JoinRating(beam.DoFn):
-    """Joins a parsed rating line with its movie and user."""
+class _JoinRatings(beam.DoFn):
+    """Joins a batch of parsed rating lines with their movies and users."""
 
     def __init__(self, ratings_file: str):
         self._ratings_file = ratings_file
 
     def process(
         self,
-        numbered: Tuple[int, Tuple[str, str, float, int]],
+        numbered_batch: List[Tuple[int, Tuple[str, str, float, int]]],
         movies: Dict[str, Dict[str, Any]],
         users: Optional[Dict[str, Dict[str, Any]]],
     ) -> Iterator[Any]:
-        number, (user_id, movie_id, rating, timestamp) = numbered
-        movie = movies.get(movie_id)
-        if movie is None:
-            yield beam.pvalue.TaggedOutput(
-                _BAD, BadRow(self._ratings_file, number, f"unknown movie id {movie_id}")
+        joined = []
+        for number, (user_id, movie_id, rating, timestamp) in numbered_batch:
+            movie = movies.get(movie_id)
+            if movie is None:
+                yield self._bad(number, f"unknown movie id {movie_id}")
+                continue
+            record = dict(movie)
+            record.update(
+                {
+                    features.USER_ID: user_id,
+                    features.USER_RATING: rating,
+                    features.TIMESTAMP: timestamp,
+                }
             )
-            return
-        record = dict(movie)
-        record.update(
-            {
-                features.USER_ID: user_id,
-                features.USER_RATING: rating,
-                features.TIMESTAMP: timestamp,
-            }
-        )
-        if users is not None:
-            demographics = users.get(user_id)
-            if demographics is None:
-                yield beam.pvalue.TaggedOutput(
-                    _BAD, BadRow(self._ratings_file, number, f"unknown user id {user_id}")
-                )
-                return
-            record.update(demographics)
-        yield record
+            if users is not None:
+                demographics = users.get(user_id)
+                if demographics is None:
+                    yield self._bad(number, f"unknown user id {user_id}")
+                    continue
+                record.update(demographics)
+            joined.append(record)
+        if joined:
+            yield joined
+
+    def _bad(self, number: int, reason: str) -> beam.pvalue.TaggedOutput:
+        return beam.pvalue.TaggedOutput(_BAD, BadRow(self._ratings_file, number, reason))
 
 
 @beam.ptransform_fn
@@ -137,7 +155,7 @@ def ReadGroupLens(  # pylint: disable=invalid-name
       layout: The release's files, from ``formats.detect_layout``.
 
     Returns:
-      Rating records joined with movie and user features, the movie corpus
+      Batches of rating records joined with movie and user features, the movie corpus
       (every movie of the movies file, rated or not) and the bad rows.
     """
     fmt = layout.format_name
@@ -159,7 +177,7 @@ def ReadGroupLens(  # pylint: disable=invalid-name
         | "StartRatings" >> beam.Create([None])
         | "ParseRatings"
         >> beam.FlatMap(
-            lambda _: _parse_lines(ratings_file, fmt, formats.parse_rating)
+            lambda _: _parsed_batches(ratings_file, fmt, formats.parse_rating)
         ).with_outputs(_BAD, main="rows")
     )
     joined = (
@@ -167,12 +185,12 @@ def ReadGroupLens(  # pylint: disable=invalid-name
         | "Distribute" >> beam.Reshuffle()
         | "JoinRatings"
         >> beam.ParDo(
-            _JoinRating(ratings_file.display_name()), beam.pvalue.AsDict(movies), users
+            _JoinRatings(ratings_file.display_name()), beam.pvalue.AsDict(movies), users
         ).with_outputs(_BAD, main="rows")
     )
     bad += [parsed[_BAD], joined[_BAD]]
     return SourceOutput(
-        ratings=joined.rows,
+        rating_batches=joined.rows,
         movies=movies | "MovieRecords" >> beam.Values(),
         bad_rows=tuple(bad) | "FlattenBadRows" >> beam.Flatten(),
     )

@@ -8,44 +8,45 @@ import apache_beam as beam
 import tensorflow as tf
 from tfx.components.example_gen import write_split
 
-from components.movielens_example_gen import records
+from components.movielens_example_gen import batches, records
 from components.movielens_example_gen.bad_rows import SAMPLE_SIZE, BadRowsSummary
 
 
 @beam.ptransform_fn
 def WriteRecords(  # pylint: disable=invalid-name
-    collection: beam.PCollection, split_uri: str
+    record_batches: beam.PCollection, split_uri: str
 ) -> beam.pvalue.PDone:
-    """Writes records as gzipped TFRecords of ``tf.train.Example``.
+    """Writes batches of records as gzipped TFRecords of ``tf.train.Example``.
+
+    The files are named as TFX's own ExampleGens name them
+    (``data_tfrecord-*.gz``). Like TFX's ``WriteSplit``, the examples are
+    shuffled before writing, here as whole serialized batches: shuffling
+    single examples costs ~3 s per 100k on the DirectRunner.
 
     Args:
-      collection: Records (``records.py``).
+      record_batches: Lists of records (``records.py``, ``batches.py``).
       split_uri: The split folder of an Examples artifact (``Split-<name>``).
 
     Returns:
       The write's PDone.
     """
     return (
-        collection
-        | "ToExample" >> beam.Map(records.to_example)
+        record_batches
+        | "ToExamples" >> beam.Map(records.to_serialized_examples)
+        | "Shuffle" >> beam.Reshuffle()
+        | "Unbatch" >> batches.Unbatch()
         | "Write"
-        >> write_split.WriteSplit(
-            output_split_path=split_uri,
-            output_format=write_split.to_file_format_str(0),
+        >> beam.io.WriteToTFRecord(
+            os.path.join(split_uri, write_split.DEFAULT_TF_RECORD_FILE_NAME),
+            file_name_suffix=".gz",
         )
     )
 
 
 @beam.ptransform_fn
-def CountGlobally(collection: beam.PCollection) -> beam.PCollection:  # pylint: disable=invalid-name
-    """Counts a collection into a one-element collection (0 when empty)."""
-    return collection | "Count" >> beam.combiners.Count.Globally()
-
-
-@beam.ptransform_fn
 def SummarizeBadRows(bad_rows: beam.PCollection) -> beam.PCollection:  # pylint: disable=invalid-name
     """Reduces bad rows to one ``BadRowsSummary`` (count and first rows)."""
-    count = bad_rows | "CountBad" >> CountGlobally()
+    count = bad_rows | "CountBad" >> beam.combiners.Count.Globally()
     first = bad_rows | "FirstBad" >> beam.combiners.Top.Of(
         SAMPLE_SIZE, key=lambda row: (row.file, row.line), reverse=True
     )

@@ -9,12 +9,12 @@ class SourceOutput(NamedTuple):
     """The PCollections a source produces.
 
     Attributes:
-      ratings: Rating records (``records.py``), joined with movie and user
-        features.
+      rating_batches: Rating records (``records.py``), joined with movie and
+        user features, in non-empty lists (``batches.py``).
       movies: Movie records of the whole candidate corpus, one per movie id.
       bad_rows: ``BadRow``s for input that could not become a record.
     """
 
-    ratings: beam.PCollection
+    rating_batches: beam.PCollection
     movies: beam.PCollection
     bad_rows: beam.PCollection

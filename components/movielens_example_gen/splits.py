@@ -2,7 +2,7 @@
 
 import dataclasses
 import hashlib
-from typing import Any, Mapping, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Tuple
 
 import apache_beam as beam
 
@@ -70,36 +70,52 @@ def hash_fraction(key: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
+def _split_batch(
+    batch: List[Dict[str, Any]], goes_to_eval: Callable[[Mapping[str, Any]], bool]
+) -> Iterator[Any]:
+    """Yields the batch's train and eval records as tagged lists."""
+    train, evaluation = [], []
+    for record in batch:
+        (evaluation if goes_to_eval(record) else train).append(record)
+    if train:
+        yield beam.pvalue.TaggedOutput(TRAIN, train)
+    if evaluation:
+        yield beam.pvalue.TaggedOutput(EVAL, evaluation)
+
+
 @beam.ptransform_fn
 def SplitRatings(  # pylint: disable=invalid-name
-    ratings: beam.PCollection, config: SplitConfig
+    rating_batches: beam.PCollection, config: SplitConfig
 ) -> Tuple[beam.PCollection, beam.PCollection]:
-    """Splits rating records into train and eval.
+    """Splits batches of rating records into train and eval.
 
     Args:
-      ratings: Rating records.
+      rating_batches: Lists of rating records (``batches.py``).
       config: The split settings.
 
     Returns:
-      ``(train, eval)`` record collections.
+      ``(train, eval)`` collections of record lists.
     """
     if config.mode == RANDOM:
         fraction = config.eval_fraction
-        train, evaluation = ratings | "RandomSplit" >> beam.Partition(
-            lambda record, _: int(hash_fraction(rating_key(record)) < fraction), 2
-        )
-        return train, evaluation
+        parts = rating_batches | "RandomSplit" >> beam.FlatMap(
+            _split_batch, lambda record: hash_fraction(rating_key(record)) < fraction
+        ).with_outputs(TRAIN, EVAL)
+        return parts[TRAIN], parts[EVAL]
     index = round((1.0 - config.eval_fraction) * _QUANTILE_RESOLUTION)
     cutoff = (
-        ratings
-        | "Timestamps" >> beam.Map(lambda record: record[features.TIMESTAMP])
+        rating_batches
+        | "Timestamps" >> beam.Map(lambda batch: [r[features.TIMESTAMP] for r in batch])
         | "Quantiles"
-        >> beam.transforms.stats.ApproximateQuantiles.Globally(_QUANTILE_RESOLUTION + 1)
+        >> beam.transforms.stats.ApproximateQuantiles.Globally(
+            _QUANTILE_RESOLUTION + 1, input_batched=True
+        )
         | "Cutoff" >> beam.Map(lambda quantiles: quantiles[index])
     )
-    train, evaluation = ratings | "TemporalSplit" >> beam.Partition(
-        lambda record, _, boundary: int(record[features.TIMESTAMP] > boundary),
-        2,
+    parts = rating_batches | "TemporalSplit" >> beam.FlatMap(
+        lambda batch, boundary: _split_batch(
+            batch, lambda record: record[features.TIMESTAMP] > boundary
+        ),
         beam.pvalue.AsSingleton(cutoff),
-    )
-    return train, evaluation
+    ).with_outputs(TRAIN, EVAL)
+    return parts[TRAIN], parts[EVAL]

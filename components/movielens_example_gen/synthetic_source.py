@@ -7,12 +7,13 @@ model (the oracle) and the popularity baseline reach on the eval split, so
 later stages can judge a trained model against both.
 """
 
+import collections
 import math
-from typing import Any, Dict, Mapping, Tuple
+from typing import Any, Dict, Iterable, Mapping, Tuple
 
 import apache_beam as beam
 
-from components.movielens_example_gen import synthetic
+from components.movielens_example_gen import batches, synthetic
 from components.movielens_example_gen.splits import hash_fraction, rating_key
 from components.movielens_example_gen.source_output import SourceOutput
 from transform_fn import features
@@ -49,7 +50,8 @@ def ReadSynthetic(  # pylint: disable=invalid-name
       span: The span (time window) whose ratings to generate.
 
     Returns:
-      Rating records, movie records, and an empty bad-rows collection.
+      Batches of rating records, movie records, and an empty bad-rows
+      collection.
     """
     config = synthetic.SyntheticConfig(**config_kwargs)
     shards = num_shards(config)
@@ -59,7 +61,9 @@ def ReadSynthetic(  # pylint: disable=invalid-name
         | "Distribute" >> beam.Reshuffle()
         | "Generate"
         >> beam.FlatMap(
-            lambda shard: synthetic.generate_ratings(config, shard, shards, span=span)
+            lambda shard: batches.batched(
+                synthetic.generate_ratings(config, shard, shards, span=span)
+            )
         )
     )
     movies = (
@@ -68,7 +72,7 @@ def ReadSynthetic(  # pylint: disable=invalid-name
         | "GenerateMovies" >> beam.FlatMap(lambda _: synthetic.generate_movies(config))
     )
     return SourceOutput(
-        ratings=ratings,
+        rating_batches=ratings,
         movies=movies,
         bad_rows=pipeline | "NoBadRows" >> beam.Create([]),
     )
@@ -94,7 +98,7 @@ def SyntheticQuality(  # pylint: disable=invalid-name
     """Measures the oracle and popularity top-k accuracy on the eval split.
 
     Args:
-      splits: ``(train, eval)`` rating records.
+      splits: ``(train, eval)`` batches of rating records.
       config_kwargs: The generator's configuration (to rebuild its model).
 
     Returns:
@@ -104,12 +108,13 @@ def SyntheticQuality(  # pylint: disable=invalid-name
     train, evaluation = splits
     train_counts = (
         train
-        | "TrainMovies" >> beam.Map(lambda record: record[features.MOVIE_ID])
-        | "CountMovies" >> beam.combiners.Count.PerElement()
-        | "CountsDict" >> beam.combiners.ToDict()
+        | "CountBatchMovies"
+        >> beam.Map(lambda batch: collections.Counter(r[features.MOVIE_ID] for r in batch))
+        | "CountMovies" >> beam.CombineGlobally(_sum_counters)
     )
     return (
         evaluation
+        | "EvalRecords" >> batches.Unbatch()
         | "SampleEval"
         >> beam.combiners.Top.Of(
             QUALITY_SAMPLE_SIZE,
@@ -119,3 +124,10 @@ def SyntheticQuality(  # pylint: disable=invalid-name
         | "Measure"
         >> beam.Map(_quality, beam.pvalue.AsSingleton(train_counts), config_kwargs)
     )
+
+
+def _sum_counters(counts: Iterable[Mapping[str, int]]) -> Dict[str, int]:
+    total: collections.Counter = collections.Counter()
+    for movie_counts in counts:
+        total.update(movie_counts)
+    return dict(total)

@@ -5,11 +5,12 @@ The ratings come from the ratings builder, the corpus from the matching
 partial corpus never leaves a rating without its candidate).
 """
 
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 import apache_beam as beam
 import numpy as np
 
+from components.movielens_example_gen import batches
 from components.movielens_example_gen.source_output import SourceOutput
 from transform_fn import features
 
@@ -87,6 +88,16 @@ def _movie_of(record: Dict[str, Any]) -> Dict[str, Any]:
     return {key: record[key] for key in _MOVIE_FEATURES}
 
 
+def _first_movie_per_id(movie_lists: Iterable[List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+    """One movie record per id: the first seen, from records carrying movie features."""
+    movies: Dict[str, Dict[str, Any]] = {}
+    for records in movie_lists:
+        for record in records:
+            if record[features.MOVIE_ID] not in movies:
+                movies[record[features.MOVIE_ID]] = _movie_of(record)
+    return list(movies.values())
+
+
 @beam.ptransform_fn
 def ReadTfds(  # pylint: disable=invalid-name
     pipeline: beam.Pipeline, name: str, data_dir: Optional[str], download: bool
@@ -100,30 +111,30 @@ def ReadTfds(  # pylint: disable=invalid-name
       download: Whether TFDS may download missing data.
 
     Returns:
-      Rating records, the movie corpus (one record per movie id), and an empty
-      bad-rows collection (TFDS data is already parsed).
+      Batches of rating records, the movie corpus (one record per movie id),
+      and an empty bad-rows collection (TFDS data is already parsed).
     """
-    ratings = (
+    rating_batches = (
         pipeline
         | "StartRatings" >> beam.Create([name])
-        | "ReadRatings" >> beam.FlatMap(read_tfds, data_dir, download)
+        | "ReadRatings"
+        >> beam.FlatMap(lambda ratings: batches.batched(read_tfds(ratings, data_dir, download)))
         | "Distribute" >> beam.Reshuffle()
     )
     corpus = (
         pipeline
         | "StartMovies" >> beam.Create([movies_builder_name(name)])
         | "ReadMovies" >> beam.FlatMap(read_tfds, data_dir, download)
+        | "CorpusList" >> beam.combiners.ToList()
     )
-    rated_movies = ratings | "RatedMovies" >> beam.Map(_movie_of)
     movies = (
-        (corpus, rated_movies)
+        (corpus, rating_batches)
         | "AllMovies" >> beam.Flatten()
-        | "KeyMovies" >> beam.Map(lambda movie: (movie[features.MOVIE_ID], movie))
-        | "OnePerId" >> beam.CombinePerKey(lambda movies: next(iter(movies)))
-        | "MovieRecords" >> beam.Values()
+        | "OnePerId" >> beam.CombineGlobally(_first_movie_per_id)
+        | "MovieRecords" >> batches.Unbatch()
     )
     return SourceOutput(
-        ratings=ratings,
+        rating_batches=rating_batches,
         movies=movies,
         bad_rows=pipeline | "NoBadRows" >> beam.Create([]),
     )

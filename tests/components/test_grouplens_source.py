@@ -3,7 +3,7 @@
 import apache_beam as beam
 from apache_beam.testing.util import assert_that, equal_to, is_empty
 
-from components.movielens_example_gen import formats
+from components.movielens_example_gen import batches, formats
 from components.movielens_example_gen.grouplens_source import ReadGroupLens
 from tests.components import grouplens_fixtures as fixtures
 from transform_fn import features
@@ -22,13 +22,34 @@ def test_reads_joined_ratings_and_whole_corpus_from_zip(tmp_path):
 
     with beam.Pipeline() as pipeline:
         out = pipeline | ReadGroupLens(layout)
-        assert_that(out.ratings, lambda got: _check(_ids(got) == expected_ratings, got), label="ratings")
+        assert_that(_ratings(out), lambda got: _check(_ids(got) == expected_ratings, got), label="ratings")
         assert_that(
             out.movies | beam.Map(lambda m: (m[features.MOVIE_ID], m[features.MOVIE_TITLE])),
             equal_to([(m, t) for m, t, _ in fixtures.MOVIES]),
             label="movies",
         )
         assert_that(out.bad_rows, is_empty(), label="no_bad_rows")
+
+
+def test_ratings_over_many_batches_all_arrive_once_with_bad_rows_named(tmp_path, monkeypatch):
+    monkeypatch.setattr(batches, "BATCH_SIZE", 2)
+    folder = fixtures.write_1m(str(tmp_path), bad_lines={3: "1::99::4::874965758"})
+    layout = formats.detect_layout(folder)
+    expected = sorted((u, m, t) for u, m, _, t in fixtures.RATINGS)
+
+    with beam.Pipeline() as pipeline:
+        out = pipeline | ReadGroupLens(layout)
+        assert_that(_ratings(out), lambda got: _check(_ids(got) == expected, got), label="ratings")
+        assert_that(
+            out.rating_batches | beam.Map(len),
+            lambda sizes: _check(max(sizes) == 2 and len(sizes) > 2, sizes),
+            label="batches",
+        )
+        assert_that(
+            out.bad_rows | beam.Map(lambda r: (r.line, r.reason)),
+            equal_to([(3, "unknown movie id 99")]),
+            label="bad",
+        )
 
 
 def test_joined_rating_carries_movie_and_user_features(tmp_path):
@@ -45,7 +66,7 @@ def test_joined_rating_carries_movie_and_user_features(tmp_path):
         assert [features.GENRE_NAMES[g] for g in record[features.MOVIE_GENRES]] == ["Drama", "War"]
 
     with beam.Pipeline() as pipeline:
-        assert_that((pipeline | ReadGroupLens(layout)).ratings, check)
+        assert_that(_ratings(pipeline | ReadGroupLens(layout)), check)
 
 
 def test_bad_lines_and_unknown_references_name_file_line_and_reason(tmp_path):
@@ -68,7 +89,7 @@ def test_bad_lines_and_unknown_references_name_file_line_and_reason(tmp_path):
             equal_to(expected),
             label="bad",
         )
-        assert_that(out.ratings | beam.combiners.Count.Globally(), equal_to([len(fixtures.RATINGS)]), label="good")
+        assert_that(_ratings(out) | beam.combiners.Count.Globally(), equal_to([len(fixtures.RATINGS)]), label="good")
 
 
 def test_duplicate_movie_id_is_reported_not_silently_merged(tmp_path):
@@ -83,6 +104,10 @@ def test_duplicate_movie_id_is_reported_not_silently_merged(tmp_path):
             out.bad_rows | beam.Map(lambda r: (r.line, r.reason)),
             equal_to([(len(fixtures.MOVIES) + 2, "duplicate id 1 (first on line 2)")]),
         )
+
+
+def _ratings(out):
+    return out.rating_batches | batches.Unbatch()
 
 
 def _check(condition, got):
