@@ -5,8 +5,8 @@ import os
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from tfx import v1 as tfx
 from tfx.orchestration import metadata
+from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
 from components.retrieval_evaluator.report import load_metrics
 from components.versioned_pusher.publish import latest_pushed_model
@@ -62,7 +62,7 @@ def run(
     pipeline = create_pipeline(config, connection)
     started = time.perf_counter()
     with ComponentProgress(len(pipeline.components), log_file, emit) as progress:
-        tfx.orchestration.LocalDagRunner().run(pipeline)
+        LocalDagRunner().run(pipeline)
     return RunSummary(
         seconds=progress.seconds,
         cached=progress.cached,

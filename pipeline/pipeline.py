@@ -10,7 +10,18 @@ start when ``warm_start`` is on.
 from typing import Optional
 
 from ml_metadata.proto import metadata_store_pb2
-from tfx import v1 as tfx
+# TFX modules, not ``tfx.v1``: its extensions import the Vertex AI client
+# (~4 s of every run's start-up) that a local run never uses.
+from tfx.components import ExampleValidator, StatisticsGen, Transform
+from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.input_resolution.strategies.latest_artifact_strategy import LatestArtifactStrategy
+from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
+    LatestBlessedModelStrategy,
+)
+from tfx.orchestration.pipeline import Pipeline
+from tfx.types import standard_artifacts
+from tfx.types.channel import Channel
 
 from components.movielens_example_gen.component import MovieLensExampleGen
 from components.movielens_example_gen.settings import Settings
@@ -27,17 +38,17 @@ SPAN_WINDOW_RESOLVER_ID = "span_window_resolver"
 ANALYZER_CACHE_RESOLVER_ID = "analyzer_cache_resolver"
 
 
-def _span_window(example_gen, window_spans: int) -> Optional[tfx.dsl.Resolver]:
+def _span_window(example_gen, window_spans: int) -> Optional[Resolver]:
     """The newest ``window_spans`` spans of examples, or None for just this run's."""
     if window_spans <= 1:
         return None
     # A channel by producer id resolves every span the ExampleGen ever wrote
     # (its output channel resolves only this run's); run after it all the same.
-    window = tfx.dsl.Resolver(
+    window = Resolver(
         strategy_class=LatestSpansStrategy,
         config={"num_spans": window_spans},
-        examples=tfx.dsl.Channel(
-            type=tfx.types.standard_artifacts.Examples,
+        examples=Channel(
+            type=standard_artifacts.Examples,
             producer_component_id=example_gen.id,
             output_key="examples",
         ),
@@ -46,11 +57,11 @@ def _span_window(example_gen, window_spans: int) -> Optional[tfx.dsl.Resolver]:
     return window
 
 
-def _analyzer_cache() -> tfx.dsl.Resolver:
+def _analyzer_cache() -> Resolver:
     """The latest tf.Transform analyzer cache written by an earlier run."""
-    return tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestArtifactStrategy,
-        cache=tfx.dsl.Channel(type=tfx.types.standard_artifacts.TransformCache),
+    return Resolver(
+        strategy_class=LatestArtifactStrategy,
+        cache=Channel(type=standard_artifacts.TransformCache),
     ).with_id(ANALYZER_CACHE_RESOLVER_ID)
 
 
@@ -92,7 +103,7 @@ def example_gen_settings(gen: config_lib.ExampleGenConfig) -> Settings:
 def create_pipeline(
     config: config_lib.PipelineConfig,
     metadata_connection_config: Optional[metadata_store_pb2.ConnectionConfig] = None,
-) -> tfx.dsl.Pipeline:
+) -> Pipeline:
     """Builds the pipeline; reads no file and starts nothing.
 
     Args:
@@ -104,16 +115,16 @@ def create_pipeline(
       The TFX pipeline.
     """
     example_gen = build_example_gen(config.example_gen)
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
-    schema_gen = tfx.components.ImportSchemaGen(schema_file=config_lib.schema_path(config.schema))
-    example_validator = tfx.components.ExampleValidator(
+    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
+    schema_gen = ImportSchemaGen(schema_file=config_lib.schema_path(config.schema))
+    example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
     validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
     window = _span_window(example_gen, config.window_spans)
     analyzer_cache = _analyzer_cache() if config.analyzer_cache else None
     training_examples = window.outputs["examples"] if window else example_gen.outputs["examples"]
-    transform = tfx.components.Transform(
+    transform = Transform(
         examples=training_examples,
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=config_lib.PREPROCESSING_FN,
@@ -129,10 +140,10 @@ def create_pipeline(
         force_tf_compat_v1=preprocessing.FORCE_TF_COMPAT_V1,
     )
     transform.add_upstream_node(validation_gate)
-    latest_blessed = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    latest_blessed = Resolver(
+        strategy_class=LatestBlessedModelStrategy,
+        model=Channel(type=standard_artifacts.Model),
+        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
     ).with_id(LATEST_BLESSED_RESOLVER_ID)
     trainer = RetrievalTrainer(
         examples=training_examples,
@@ -158,7 +169,7 @@ def create_pipeline(
         model_blessing=evaluator.outputs["blessing"],
         push_destination=config.push_destination,
     )
-    return tfx.dsl.Pipeline(
+    return Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=config.pipeline_root,
         components=[

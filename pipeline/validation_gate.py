@@ -8,10 +8,11 @@ Trainer, Pusher) runs on data that does not match the curated schema.
 import os
 from typing import List
 
-from tfx import v1 as tfx
-from tfx.types import artifact_utils
 from tensorflow_data_validation.utils import anomalies_util
 from tfx.components.example_validator.executor import DEFAULT_FILE_NAME as ANOMALIES_FILE
+from tfx.dsl.component.experimental.annotations import InputArtifact
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types import artifact_utils, standard_artifacts
 
 
 
@@ -40,9 +41,9 @@ def describe_anomalies(anomalies_uri: str, splits: List[str]) -> List[str]:
     return lines
 
 
-@tfx.dsl.components.component
+@component
 def ValidationGate(  # pylint: disable=invalid-name
-    anomalies: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ExampleAnomalies],
+    anomalies: InputArtifact[standard_artifacts.ExampleAnomalies],
 ) -> None:
     """Fails when ExampleValidator recorded any anomaly.
 
