@@ -96,6 +96,12 @@ OCCUPATION_LABELS: List[str] = [
 # ----------------------------------------------------------------------------
 EMBEDDING_DIM = 32
 VOCAB_OOV_BUCKETS = 1
+# The vocabularies of VOCABULARY_FEATURES are counted by
+# tft.experimental.approximate_vocabulary, which is exact while a feature has
+# at most this many distinct values (its largest allowed top_k, tf.Transform's
+# LARGE_VOCAB_TOP_K); every GroupLens release up to ml-25m (162,541 users)
+# fits. A vocabulary that reaches it is refused (sizes.categorical_sizes).
+EXACT_VOCABULARY_LIMIT = 200_000
 TITLE_HASH_BINS = 200_000
 TIMESTAMP_BUCKETS = 1_000
 AGE_BUCKETS = 10

@@ -6,7 +6,7 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from tensorflow_transform.tf_metadata import dataset_metadata
 from tensorflow_transform.tf_metadata import metadata_io
 
-from transform_fn import sizes
+from transform_fn import features, sizes
 
 
 def _transform_output(tmp_path, schema):
@@ -45,3 +45,12 @@ def test_matches_tft_num_buckets(tmp_path):
     assert sizes.categorical_sizes(output)["movie_title_hash"] == (
         output.num_buckets_for_transformed_feature("movie_title_hash")
     )
+
+
+def test_vocabulary_at_the_exact_counting_limit_is_refused_by_name(tmp_path, monkeypatch):
+    monkeypatch.setattr(features, "EXACT_VOCABULARY_LIMIT", 943)
+    below = _transform_output(tmp_path / "below", _schema(user_id_index=(0, 942)))
+    assert sizes.categorical_sizes(below)["user_id_index"] == 943
+    at_limit = _transform_output(tmp_path / "at", _schema(user_id_index=(0, 943)))
+    with pytest.raises(ValueError, match="user_id: the vocabulary reached 943 entries"):
+        sizes.categorical_sizes(at_limit)
