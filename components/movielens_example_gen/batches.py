@@ -7,7 +7,7 @@ batch is a plain ``list`` of records (``records.py``); sources and splits
 never emit an empty one.
 """
 
-from typing import Iterable, Iterator, List, TypeVar
+from typing import Callable, Iterable, Iterator, List, TypeVar, Union
 
 import apache_beam as beam
 
@@ -18,20 +18,29 @@ BATCH_SIZE = 1000
 T = TypeVar("T")
 
 
-def batched(items: Iterable[T], size: int = BATCH_SIZE) -> Iterator[List[T]]:
+def batched(
+    items: Iterable[T],
+    size: int = BATCH_SIZE,
+    passes_through: Callable[[T], bool] = lambda item: False,
+) -> Iterator[Union[List[T], T]]:
     """Groups items into lists of ``size`` (the last one may be shorter).
 
     Args:
       items: Any iterable.
       size: Items per list, at least 1.
+      passes_through: Items for which this is true are yielded on their own,
+        at once, not batched (e.g. a DoFn's tagged bad rows).
 
     Yields:
-      Non-empty lists, in the items' order.
+      Non-empty lists, in the items' order, and the passed-through items.
     """
     if size < 1:
         raise ValueError(f"batch size must be >= 1, got {size}")
     batch: List[T] = []
     for item in items:
+        if passes_through(item):
+            yield item
+            continue
         batch.append(item)
         if len(batch) == size:
             yield batch

@@ -36,17 +36,11 @@ def _parse_lines(
 
 def _parsed_batches(file: archive.ArchiveFile, format_name: str, parse) -> Iterator[Any]:
     """Yields lists of ``(line_number, parsed)`` for good lines, bad rows tagged."""
-    good = []
-    for item in _parse_lines(file, format_name, parse):
-        if isinstance(item, beam.pvalue.TaggedOutput):
-            yield item
-            continue
-        good.append(item)
-        if len(good) == batches.BATCH_SIZE:
-            yield good
-            good = []
-    if good:
-        yield good
+    return batches.batched(
+        _parse_lines(file, format_name, parse),
+        batches.BATCH_SIZE,
+        passes_through=lambda item: isinstance(item, beam.pvalue.TaggedOutput),
+    )
 
 
 def _keyed_by_id(file: archive.ArchiveFile, format_name: str, parse_fn):

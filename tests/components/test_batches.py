@@ -12,6 +12,11 @@ def test_batched_keeps_order_and_every_item():
     assert list(batches.batched([], 3)) == []
 
 
+def test_passed_through_items_come_out_alone_and_at_once():
+    got = list(batches.batched([1, "bad", 2, 3, "worse"], 2, passes_through=lambda x: isinstance(x, str)))
+    assert got == ["bad", [1, 2], "worse", [3]]
+
+
 def test_batched_rejects_empty_batches():
     with pytest.raises(ValueError, match="batch size"):
         list(batches.batched(range(3), 0))
