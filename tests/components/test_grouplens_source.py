@@ -18,11 +18,10 @@ def _ids(records):
 def test_reads_joined_ratings_and_whole_corpus_from_zip(tmp_path):
     archive = fixtures.zip_folder(fixtures.write_100k(str(tmp_path)))
     layout = formats.detect_layout(archive)
-    expected_ratings = sorted((u, m, t) for u, m, _, t in fixtures.RATINGS)
 
     with beam.Pipeline() as pipeline:
         out = pipeline | ReadGroupLens(layout)
-        assert_that(_ratings(out), lambda got: _check(_ids(got) == expected_ratings, got), label="ratings")
+        _assert_every_rating_once(out)
         assert_that(
             out.movies | beam.Map(lambda m: (m[features.MOVIE_ID], m[features.MOVIE_TITLE])),
             equal_to([(m, t) for m, t, _ in fixtures.MOVIES]),
@@ -35,11 +34,10 @@ def test_ratings_over_many_batches_all_arrive_once_with_bad_rows_named(tmp_path,
     monkeypatch.setattr(batches, "BATCH_SIZE", 2)
     folder = fixtures.write_1m(str(tmp_path), bad_lines={3: "1::99::4::874965758"})
     layout = formats.detect_layout(folder)
-    expected = sorted((u, m, t) for u, m, _, t in fixtures.RATINGS)
 
     with beam.Pipeline() as pipeline:
         out = pipeline | ReadGroupLens(layout)
-        assert_that(_ratings(out), lambda got: _check(_ids(got) == expected, got), label="ratings")
+        _assert_every_rating_once(out)
         assert_that(
             out.rating_batches | beam.Map(len),
             lambda sizes: _check(max(sizes) == 2 and len(sizes) > 2, sizes),
@@ -104,6 +102,11 @@ def test_duplicate_movie_id_is_reported_not_silently_merged(tmp_path):
             out.bad_rows | beam.Map(lambda r: (r.line, r.reason)),
             equal_to([(len(fixtures.MOVIES) + 2, "duplicate id 1 (first on line 2)")]),
         )
+
+
+def _assert_every_rating_once(out):
+    expected = sorted((u, m, t) for u, m, _, t in fixtures.RATINGS)
+    assert_that(_ratings(out), lambda got: _check(_ids(got) == expected, got), label="ratings")
 
 
 def _ratings(out):
