@@ -14,7 +14,7 @@ setuptools.setup(
     description="TFX pipeline components for MovieLens two-tower retrieval.",
     python_requires=">=3.10,<3.11",
     packages=setuptools.find_packages(
-        include=["pipeline*", "components*", "transform_fn*", "trainer*"]
+        include=["pipeline*", "components*", "transform_fn*", "trainer*", "retrieval_metrics*"]
     ),
     package_data={"pipeline": ["schema/*.pbtxt"]},
     install_requires=[

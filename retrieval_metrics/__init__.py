@@ -1,0 +1,15 @@
+"""One definition of retrieval ranking metrics, shared by every component.
+
+The Trainer's report, the RetrievalEvaluator and the synthetic generator's
+oracle all rank a score matrix with ``target_ranks`` and summarize with
+``accuracy_at_k`` / ``user_recall_at_k``, so their numbers compare.
+"""
+
+from retrieval_metrics.ranking import (
+    accuracy_at_k,
+    exclusion_mask,
+    target_ranks,
+    user_recall_at_k,
+)
+
+__all__ = ["accuracy_at_k", "exclusion_mask", "target_ranks", "user_recall_at_k"]
