@@ -3,13 +3,15 @@
 Ratings are generated in shards (by user), each shard from its own seeded
 generator, so the data is the same whichever worker makes it, and any size
 fits a distributed runner. ``SyntheticQuality`` records what the generating
-model (the oracle) and the popularity baseline reach on the eval split, so
-later stages can judge a trained model against both.
+model (the oracle) and the popularity baseline reach on the eval split under
+the filtered protocol (each eval rating ranks the corpus minus the movies its
+user rated in training), so later stages can judge a trained model against
+both.
 """
 
 import collections
 import math
-from typing import Any, Dict, Iterable, Mapping, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Tuple
 
 import apache_beam as beam
 
@@ -24,6 +26,7 @@ _RATINGS_PER_SHARD = 100_000
 # and popularity; below this size every eval rating counts.
 QUALITY_SAMPLE_SIZE = 20_000
 QUALITY_KS = (1, 5, 10, 50, 100)
+QUALITY_PROTOCOL = "filtered"
 
 
 def num_shards(config: synthetic.SyntheticConfig) -> int:
@@ -79,16 +82,32 @@ def ReadSynthetic(  # pylint: disable=invalid-name
 
 
 def _quality(
-    eval_sample: list, train_counts: Dict[str, int], config_kwargs: Mapping[str, Any]
+    eval_sample: List[Dict[str, Any]],
+    train_counts: Dict[str, int],
+    train_movies: Mapping[str, List[str]],
+    config_kwargs: Mapping[str, Any],
 ) -> Dict[str, Any]:
     config = synthetic.SyntheticConfig(**config_kwargs)
-    oracle = synthetic.oracle_top_k_accuracy(config, eval_sample, QUALITY_KS)
-    popularity = synthetic.popularity_top_k_accuracy(train_counts, eval_sample, QUALITY_KS)
+    movie_ids = [movie[features.MOVIE_ID] for movie in synthetic.generate_movies(config)]
+    oracle = synthetic.oracle_top_k_accuracy(config, eval_sample, train_movies, QUALITY_KS)
+    popularity = synthetic.popularity_top_k_accuracy(
+        movie_ids, train_counts, eval_sample, train_movies, QUALITY_KS
+    )
     return {
+        "protocol": QUALITY_PROTOCOL,
         "eval_sample_size": len(eval_sample),
         "oracle_top_k_accuracy": {str(k): v for k, v in oracle.items()},
         "popularity_top_k_accuracy": {str(k): v for k, v in popularity.items()},
     }
+
+
+def _movies_of_users(
+    batch: List[Dict[str, Any]], users: FrozenSet[str]
+) -> Iterator[Tuple[str, str]]:
+    """(user id, movie id) of the batch's ratings by the given users."""
+    for record in batch:
+        if record[features.USER_ID] in users:
+            yield record[features.USER_ID], record[features.MOVIE_ID]
 
 
 @beam.ptransform_fn
@@ -97,13 +116,17 @@ def SyntheticQuality(  # pylint: disable=invalid-name
 ) -> beam.PCollection:
     """Measures the oracle and popularity top-k accuracy on the eval split.
 
+    Both rank, for each sampled eval rating, the corpus minus the movies its
+    user rated in training (the filtered protocol).
+
     Args:
       splits: ``(train, eval)`` batches of rating records.
       config_kwargs: The generator's configuration (to rebuild its model).
 
     Returns:
-      A one-element collection: ``{eval_sample_size, oracle_top_k_accuracy,
-      popularity_top_k_accuracy}`` keyed by k.
+      A one-element collection: ``{protocol, eval_sample_size,
+      oracle_top_k_accuracy, popularity_top_k_accuracy}``, accuracies keyed
+      by k.
     """
     train, evaluation = splits
     train_counts = (
@@ -112,7 +135,7 @@ def SyntheticQuality(  # pylint: disable=invalid-name
         >> beam.Map(lambda batch: collections.Counter(r[features.MOVIE_ID] for r in batch))
         | "CountMovies" >> beam.CombineGlobally(_sum_counters)
     )
-    return (
+    sample = (
         evaluation
         | "EvalRecords" >> batches.Unbatch()
         | "SampleEval"
@@ -121,8 +144,22 @@ def SyntheticQuality(  # pylint: disable=invalid-name
             key=lambda record: hash_fraction(rating_key(record)),
             reverse=True,
         )
-        | "Measure"
-        >> beam.Map(_quality, beam.pvalue.AsSingleton(train_counts), config_kwargs)
+    )
+    sampled_users = sample | "SampledUsers" >> beam.Map(
+        lambda records: frozenset(r[features.USER_ID] for r in records)
+    )
+    train_movies = (
+        train
+        | "SampledUsersTrainMovies"
+        >> beam.FlatMap(_movies_of_users, beam.pvalue.AsSingleton(sampled_users))
+        | "GroupTrainMovies" >> beam.GroupByKey()
+        | "ListTrainMovies" >> beam.MapTuple(lambda user, movies: (user, sorted(movies)))
+    )
+    return sample | "Measure" >> beam.Map(
+        _quality,
+        beam.pvalue.AsSingleton(train_counts),
+        beam.pvalue.AsDict(train_movies),
+        config_kwargs,
     )
 
 

@@ -7,11 +7,16 @@ What the generator guarantees, and these tests check:
   shards is the same data set for every ``num_shards``, each user in exactly
   one shard; a span's records are the same as in the unfiltered data.
 - Records have the types of ``records.py`` and survive ``tf.train.Example``.
-- The planted structure is there: the oracle beats popularity clearly,
-  popularity is Zipf-like, demographics and time carry signal.
+- The planted structure is there: the oracle beats popularity clearly under
+  the filtered protocol, popularity is Zipf-like, demographics carry signal,
+  tastes drift.
+- The timeline is ml-100k's: users arrive over the whole period and rate in
+  sessions, so a temporal split makes most eval users cold; movies come out
+  over time, are never rated before release and are rated most soon after.
 """
 
 import collections
+import datetime
 import hashlib
 import os
 import subprocess
@@ -19,11 +24,17 @@ import sys
 import zlib
 from typing import Any, Dict, List, Optional
 
+import apache_beam as beam
 import numpy as np
 import pytest
+from apache_beam.testing import util as beam_util
 
+import retrieval_metrics
 from components.movielens_example_gen import records
 from components.movielens_example_gen import synthetic
+from components.movielens_example_gen import synthetic_source
+from components.movielens_example_gen import synthetic_stats
+from components.movielens_example_gen.splits import SplitConfig, SplitRatings
 from transform_fn import features
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -36,6 +47,7 @@ SMALL_SPANS = synthetic.SyntheticConfig(
     num_ratings=6_000, seed=5, num_spans=3, span_seconds=86_400
 )
 KS = (10, 100)
+DAY = 86_400
 
 
 def _ratings(
@@ -63,23 +75,30 @@ def _is_eval(record: Dict[str, Any]) -> bool:
     return zlib.crc32(key.encode()) % 10 >= 8
 
 
+def _movie_index(record: Dict[str, Any]) -> int:
+    return int(record[features.MOVIE_ID]) - 1
+
+
+def _year(timestamp: int) -> int:
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    return (epoch + datetime.timedelta(seconds=int(timestamp))).year
+
+
+def _first_rating_times(ratings: List[Dict[str, Any]]) -> Dict[str, int]:
+    first: Dict[str, int] = {}
+    for record in ratings:
+        user = record[features.USER_ID]
+        first[user] = min(first.get(user, record[features.TIMESTAMP]),
+                          record[features.TIMESTAMP])
+    return first
+
+
 def _genre_profiles(ratings: List[Dict[str, Any]], num_users: int) -> np.ndarray:
     """Unit-norm genre histogram of each user's ratings, [num_users, genres]."""
     profiles = np.zeros((num_users, len(features.GENRE_NAMES)))
     for record in ratings:
         profiles[int(record[features.USER_ID]) - 1, record[features.MOVIE_GENRES]] += 1
     return profiles / np.linalg.norm(profiles, axis=1, keepdims=True)
-
-
-def _genre_shares(ratings: List[Dict[str, Any]]) -> np.ndarray:
-    counts = np.zeros(len(features.GENRE_NAMES))
-    for record in ratings:
-        counts[record[features.MOVIE_GENRES]] += 1
-    return counts / counts.sum()
-
-
-def _total_variation(a: List[Dict[str, Any]], b: List[Dict[str, Any]]) -> float:
-    return 0.5 * float(np.abs(_genre_shares(a) - _genre_shares(b)).sum())
 
 
 # ----------------------------------------------------------------------------
@@ -279,38 +298,82 @@ def test_a_few_zip_codes_are_not_numeric():
 # ----------------------------------------------------------------------------
 # Planted structure.
 # ----------------------------------------------------------------------------
-def test_oracle_beats_popularity_by_a_clear_margin(medium_ratings):
-    train = [r for r in medium_ratings if not _is_eval(r)]
-    evaluation = [r for r in medium_ratings if _is_eval(r)]
+def _random_split(ratings: List[Dict[str, Any]]):
+    train = [r for r in ratings if not _is_eval(r)]
+    return train, [r for r in ratings if _is_eval(r)]
+
+
+def test_filtered_oracle_beats_filtered_popularity_by_a_clear_margin(medium_ratings):
+    train, evaluation = _random_split(medium_ratings)
+    seen = synthetic_stats.training_movies(train)
     counts = collections.Counter(r[features.MOVIE_ID] for r in train)
-    oracle = synthetic.oracle_top_k_accuracy(MEDIUM, evaluation, KS)
-    popularity = synthetic.popularity_top_k_accuracy(counts, evaluation, KS)
-    assert 0.5 <= oracle[100] <= 0.8
-    assert 0.2 <= popularity[100] <= 0.45
-    assert oracle[100] > popularity[100] + 0.2
-    assert oracle[10] > popularity[10]
+    movie_ids = [m[features.MOVIE_ID] for m in synthetic.generate_movies(MEDIUM)]
+    oracle = synthetic.oracle_top_k_accuracy(MEDIUM, evaluation, seen, KS)
+    popularity = synthetic.popularity_top_k_accuracy(
+        movie_ids, counts, evaluation, seen, KS
+    )
+    # On the real ml-100k, filtered popularity reaches 0.09 / 0.41.
+    assert 0.05 <= popularity[10] <= 0.2
+    assert 0.25 <= popularity[100] <= 0.6
+    assert oracle[100] > popularity[100] + 0.3
+    assert oracle[10] > 2 * popularity[10]
+
+
+def test_filtering_never_lowers_the_oracle(medium_ratings):
+    train, evaluation = _random_split(medium_ratings)
+    evaluation = evaluation[:1_000]
+    filtered = synthetic.oracle_top_k_accuracy(
+        MEDIUM, evaluation, synthetic_stats.training_movies(train), KS
+    )
+    unfiltered = synthetic.oracle_top_k_accuracy(MEDIUM, evaluation, {}, KS)
+    assert all(filtered[k] >= unfiltered[k] for k in KS)
+    assert filtered[10] > unfiltered[10]
 
 
 def test_oracle_on_a_sample_estimates_the_full_evaluation(medium_ratings):
-    full = synthetic.oracle_top_k_accuracy(MEDIUM, medium_ratings, KS)
-    sample = synthetic.oracle_top_k_accuracy(MEDIUM, medium_ratings[::10], KS)
+    train, evaluation = _random_split(medium_ratings)
+    seen = synthetic_stats.training_movies(train)
+    full = synthetic.oracle_top_k_accuracy(MEDIUM, evaluation, seen, KS)
+    sample = synthetic.oracle_top_k_accuracy(MEDIUM, evaluation[::5], seen, KS)
     assert abs(full[100] - sample[100]) < 0.03
 
 
 def test_oracle_is_perfect_at_the_whole_corpus(medium_ratings):
     ks = [1, MEDIUM.num_movies]
-    accuracy = synthetic.oracle_top_k_accuracy(MEDIUM, medium_ratings[:500], ks)
+    accuracy = synthetic.oracle_top_k_accuracy(MEDIUM, medium_ratings[:500], {}, ks)
     assert accuracy[MEDIUM.num_movies] == 1.0
-    assert accuracy[1] < 0.1
+    assert accuracy[1] < 0.2
 
 
-def test_popularity_recommends_most_rated_training_movies_first():
+def test_oracle_rejects_unknown_ids_and_no_records():
+    record = {features.USER_ID: "1", features.MOVIE_ID: "1",
+              features.TIMESTAMP: SMALL.start_timestamp}
+    with pytest.raises(ValueError, match="movie id"):
+        synthetic.oracle_top_k_accuracy(SMALL, [record], {"1": ["0"]}, KS)
+    with pytest.raises(ValueError, match="No eval records"):
+        synthetic.oracle_top_k_accuracy(SMALL, [], {}, KS)
+
+
+def test_popularity_ranks_by_training_count_filtered_with_ties_broken_by_order():
+    movie_ids = ["1", "2", "3", "4", "5"]
     counts = {"1": 5, "2": 3, "3": 3, "4": 1}
-    evaluation = [{features.MOVIE_ID: m} for m in ("1", "3", "2", "4", "9")]
-    accuracy = synthetic.popularity_top_k_accuracy(counts, evaluation, [1, 2, 3, 5])
-    # Top-1 {1}; top-2 {1, 2} (the tie 2/3 goes to the smaller id); top-3
-    # adds 3; top-5 holds every trained movie, never the untrained "9".
-    assert accuracy == {1: 0.2, 2: 0.4, 3: 0.6, 5: 0.8}
+    seen = {"a": ["1"], "c": ["2", "3"]}
+    evaluation = [
+        {features.USER_ID: user, features.MOVIE_ID: movie}
+        for user, movie in (("a", "3"), ("b", "5"), ("a", "2"), ("c", "1"), ("c", "4"))
+    ]
+    accuracy = synthetic.popularity_top_k_accuracy(
+        movie_ids, counts, evaluation, seen, [1, 2, 5]
+    )
+    # Order 1, 2, 3, 4, 5 (2 ties 3 and comes first). a without 1: 3 has
+    # rank 1, 2 rank 0; b: 5 rank 4; c without 2 and 3: 1 rank 0, 4 rank 1.
+    assert accuracy == {1: 0.4, 2: 0.8, 5: 1.0}
+
+
+def test_popularity_scores_keep_count_order_and_never_tie():
+    scores = synthetic.popularity_scores(["a", "b", "c", "d"], {"b": 2, "c": 2, "d": 1})
+    assert list(np.argsort(-scores)) == [1, 2, 3, 0]
+    assert len(set(scores)) == 4
 
 
 def test_scores_are_the_true_logits_per_movie():
@@ -318,10 +381,31 @@ def test_scores_are_the_true_logits_per_movie():
     scores = model.scores(["1", "2"], [SMALL.start_timestamp] * 2)
     assert scores.shape == (2, SMALL.num_movies)
     assert len(model.movie_ids) == SMALL.num_movies
-    never_rateable = ~np.isfinite(scores[0])
-    assert 0 < never_rateable.sum() < 0.05 * SMALL.num_movies
+    vectors = model.user_vectors(np.array([0, 1]), np.array([0, 0]))
+    expected = model.affinities(vectors) + model.popularity_logits(
+        [SMALL.start_timestamp] * 2
+    )
+    np.testing.assert_array_equal(scores, expected)
+    not_out_yet = model.release_timestamps > SMALL.start_timestamp
+    assert 0 < not_out_yet.sum() < 0.1 * SMALL.num_movies
+    np.testing.assert_array_equal(~np.isfinite(scores[0]), not_out_yet)
     with pytest.raises(ValueError, match="user id"):
         model.scores(["0"], [SMALL.start_timestamp])
+
+
+def test_popularity_rises_after_release_then_decays_to_the_static_bias():
+    model = synthetic.SyntheticModel(MEDIUM)
+    release = model.release_timestamps
+    in_period = np.flatnonzero((release > MEDIUM.start_timestamp)
+                               & (release < MEDIUM.end_timestamp))
+    movie = int(in_period[np.argmin(release[in_period])])
+    days = np.array([-1, 0, 3, 21, 60, 180])
+    assert release[movie] + days[-1] * DAY < MEDIUM.end_timestamp
+    logits = model.popularity_logits(list(release[movie] + days * DAY))[:, movie]
+    gain = logits - model.popularity_bias[movie]
+    assert gain[0] == -np.inf and gain[1] == 0.0
+    assert 0 < gain[2] < gain[3] and gain[3] > gain[4] > gain[5] > 0
+    assert gain[5] < 0.1 * gain[3]
 
 
 def test_popularity_is_zipf_like(medium_ratings):
@@ -350,23 +434,137 @@ def test_users_of_the_same_occupation_have_similar_tastes(medium_ratings):
     assert gap(occupations) > 3 * max(shuffled)
 
 
-def test_tastes_drift_between_the_first_and_the_last_span():
-    spans = collections.defaultdict(list)
-    for record in _ratings(THREE_SPANS):
-        spans[synthetic.span_of(THREE_SPANS, record[features.TIMESTAMP])].append(record)
-    first, last = spans[0], spans[2]
-    both = {r[features.USER_ID] for r in first} & {r[features.USER_ID] for r in last}
-    assert len(both) > 0.8 * THREE_SPANS.num_users
-    first = [r for r in first if r[features.USER_ID] in both]
-    last = [r for r in last if r[features.USER_ID] in both]
-    # Sampling noise: the same pooled ratings split at random.
-    pooled = first + last
-    order = np.random.default_rng(0).permutation(len(pooled))
-    noise = _total_variation([pooled[i] for i in order[: len(first)]],
-                             [pooled[i] for i in order[len(first):]])
-    assert _total_variation(first, last) > 3 * noise
-    # The true model at the wrong time predicts the last span much worse.
-    at_start = [{**r, features.TIMESTAMP: THREE_SPANS.start_timestamp} for r in last]
-    on_time = synthetic.oracle_top_k_accuracy(THREE_SPANS, last, [100])[100]
-    stale = synthetic.oracle_top_k_accuracy(THREE_SPANS, at_start, [100])[100]
-    assert on_time > stale + 0.1
+def test_the_oracle_with_the_taste_of_the_first_segment_predicts_the_last_span_worse():
+    last = _ratings(THREE_SPANS, span=2)[::4]
+    model = synthetic.SyntheticModel(THREE_SPANS)
+    users = [r[features.USER_ID] for r in last]
+    times = [r[features.TIMESTAMP] for r in last]
+    targets = np.array([_movie_index(r) for r in last])
+    indices = np.array([int(u) - 1 for u in users])
+    stale = model.affinities(model.user_vectors(indices, np.zeros_like(indices)))
+    stale = stale + model.popularity_logits(times)
+
+    def top_100(scores: np.ndarray) -> float:
+        ranks = retrieval_metrics.target_ranks(scores, targets)
+        return retrieval_metrics.accuracy_at_k(ranks, [100])[100]
+
+    assert top_100(model.scores(users, times)) > top_100(stale) + 0.15
+
+
+# ----------------------------------------------------------------------------
+# Timeline: sessions, arrivals and releases.
+# ----------------------------------------------------------------------------
+def test_users_rate_in_sessions(medium_ratings):
+    timeline = synthetic_stats.timeline_statistics(medium_ratings)
+    # ml-100k: 0.8 hours, 62% within an hour, 78% within a day.
+    assert timeline["median_user_span_hours"] < 2.0
+    assert timeline["share_within_hour_of_first"] > 0.5
+    assert timeline["share_within_day_of_first"] > timeline["share_within_hour_of_first"]
+
+
+def test_some_users_come_back_later(medium_ratings):
+    first = _first_rating_times(medium_ratings)
+    later = {r[features.USER_ID] for r in medium_ratings
+             if r[features.TIMESTAMP] > first[r[features.USER_ID]] + DAY}
+    assert 0.05 * MEDIUM.num_users < len(later) < 0.6 * MEDIUM.num_users
+
+
+def test_users_arrive_over_the_whole_period(medium_ratings):
+    first = np.array(list(_first_rating_times(medium_ratings).values()))
+    period = MEDIUM.end_timestamp - MEDIUM.start_timestamp
+    position = (first - MEDIUM.start_timestamp) / period
+    # Uniform arrivals: each decile of the users' first ratings sits at its
+    # own decile of the period, up to sampling noise (about 0.03 here).
+    deciles = np.quantile(position, np.linspace(0.1, 0.9, 9))
+    np.testing.assert_allclose(deciles, np.linspace(0.1, 0.9, 9), atol=0.08)
+
+
+def test_no_movie_is_rated_before_its_release(medium_ratings):
+    model = synthetic.SyntheticModel(MEDIUM)
+    release = model.release_timestamps
+    in_period = np.flatnonzero(
+        (release > MEDIUM.start_timestamp) & (release < MEDIUM.end_timestamp)
+    )
+    assert len(in_period) > 0.02 * MEDIUM.num_movies
+    rated = collections.defaultdict(list)
+    for record in medium_ratings:
+        rated[_movie_index(record)].append(record[features.TIMESTAMP])
+    assert all(min(times) >= release[movie] for movie, times in rated.items())
+    assert sum(movie in rated for movie in in_period) > 0.5 * len(in_period)
+
+
+def test_title_years_are_release_years_and_unreleased_movies_come_next_year(
+    medium_ratings,
+):
+    model = synthetic.SyntheticModel(MEDIUM)
+    years = [_year(t) for t in model.release_timestamps]
+    assert all(m[features.MOVIE_TITLE].endswith(f"({year})")
+               for m, year in zip(model.movies, years))
+    unreleased = np.flatnonzero(model.release_timestamps >= MEDIUM.end_timestamp)
+    assert len(unreleased) > 0
+    assert {years[j] for j in unreleased} == {_year(MEDIUM.end_timestamp) + 1}
+    rated = {_movie_index(r) for r in medium_ratings}
+    assert not rated & set(unreleased)
+
+
+def test_new_movies_are_rated_most_soon_after_release(medium_ratings):
+    model = synthetic.SyntheticModel(MEDIUM)
+    window = 42 * DAY
+    release = model.release_timestamps
+    movies = np.flatnonzero((release >= MEDIUM.start_timestamp)
+                            & (release < MEDIUM.end_timestamp - window))
+    times = np.sort([r[features.TIMESTAMP] for r in medium_ratings])
+    observed = expected = 0.0
+    for movie in movies:
+        own = np.array([r[features.TIMESTAMP] for r in medium_ratings
+                        if _movie_index(r) == movie])
+        # Were the movie's popularity constant, it would get the window's
+        # share of all ratings made after its release.
+        after = times[times >= release[movie]]
+        expected += len(own) * np.mean(after < release[movie] + window)
+        observed += np.sum(own < release[movie] + window)
+    assert observed > 1.25 * expected
+
+
+def test_a_temporal_split_leaves_most_eval_users_cold(medium_ratings):
+    train, evaluation = synthetic_stats.temporal_split(medium_ratings)
+    cold = synthetic_stats.cold_shares(train, evaluation)
+    # ml-100k: 85% of the eval ratings on cold users, 1% on cold movies.
+    assert cold["cold_user_eval_share"] > 0.6
+    assert cold["cold_movie_eval_share"] < 0.1
+    random_cold = synthetic_stats.cold_shares(*_random_split(medium_ratings))
+    assert random_cold["cold_user_eval_share"] < 0.01
+
+
+# ----------------------------------------------------------------------------
+# The Beam quality transform.
+# ----------------------------------------------------------------------------
+def test_synthetic_quality_measures_the_filtered_protocol_on_the_eval_split():
+    config_kwargs = {"num_ratings": 2_000, "seed": 11}
+    config = synthetic.SyntheticConfig(**config_kwargs)
+    ratings = _ratings(config)
+    train, evaluation = synthetic_stats.random_split(ratings)
+    seen = synthetic_stats.training_movies(train)
+    counts = collections.Counter(r[features.MOVIE_ID] for r in train)
+    movie_ids = [m[features.MOVIE_ID] for m in synthetic.generate_movies(config)]
+    ks = synthetic_source.QUALITY_KS
+    expected = {
+        "protocol": "filtered",
+        "eval_sample_size": len(evaluation),
+        "oracle_top_k_accuracy": {
+            str(k): v
+            for k, v in synthetic.oracle_top_k_accuracy(config, evaluation, seen, ks).items()
+        },
+        "popularity_top_k_accuracy": {
+            str(k): v
+            for k, v in synthetic.popularity_top_k_accuracy(
+                movie_ids, counts, evaluation, seen, ks
+            ).items()
+        },
+    }
+    with beam.Pipeline() as pipeline:
+        batches = pipeline | beam.Create([ratings[i:i + 300]
+                                          for i in range(0, len(ratings), 300)])
+        splits = batches | SplitRatings(SplitConfig())
+        quality = splits | synthetic_source.SyntheticQuality(config_kwargs)
+        beam_util.assert_that(quality, beam_util.equal_to([expected]))
