@@ -5,6 +5,8 @@ import os
 from typing import Any, Dict, List, Optional, Tuple
 
 from components.movielens_example_gen import spec as example_gen_spec
+from components.retrieval_evaluator import settings as evaluator_settings
+from components.retrieval_evaluator import spec as evaluator_spec
 
 SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "schema")
 SCHEMA_ML_100K = "ml-100k"
@@ -45,25 +47,50 @@ class ExampleGenConfig:
     span: int = example_gen_spec.LATEST_SPAN
 
 
+# The pipeline's required lead over the best baseline (None: reported, not
+# required). One constant, to be set once the model's lead has been measured.
+PIPELINE_MIN_MARGIN_OVER_BASELINES: Optional[float] = (
+    evaluator_settings.DEFAULT_MIN_MARGIN_OVER_BASELINES
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class EvaluatorConfig:
-    """Blessing rules of the retrieval evaluator.
+    """Measurement settings and blessing rules of the retrieval evaluator.
+
+    Defaults come from the evaluator's settings module, so the component and
+    the pipeline agree. The query time is not here: the pipeline derives it
+    from the ExampleGen's split mode (``pipeline.query_time_for_split``).
 
     Attributes:
       top_ks: Cut-offs measured.
-      blessing_k: The cut-off the blessing rules use.
+      blessing_k: The cut-off the blessing rules use (filtered, all ratings).
       min_top_k_accuracy: Minimum top-``blessing_k`` accuracy.
-      min_margin_over_popularity: Required lead over the popularity baseline
-        (None: not required).
-      baseline_tolerance: How much worse than the latest blessed model a new
-        model may be and still be blessed.
+      min_margin_over_baselines: Required lead over the best counted
+        baseline (None: not required, only reported).
+      blessing_baselines: Baselines that count (None: all that ran).
+      baseline_tolerance: How much worse than the served model a new model
+        may be and still be blessed.
+      recent_window_fraction: ``recent_popularity``'s window share.
+      ease_lambda: EASE's ridge penalty.
+      ease_max_movies: Largest corpus EASE runs on (skipped above it).
+      knn_neighbours: Neighbours kept per movie by ``item_knn``.
+      knn_max_movies: Largest corpus ``item_knn`` runs on (skipped above it).
+      max_eval_examples: Evaluate only the first N eval ratings (None: all).
     """
 
-    top_ks: Tuple[int, ...] = (1, 5, 10, 50, 100)
-    blessing_k: int = 100
-    min_top_k_accuracy: float = 0.0
-    min_margin_over_popularity: Optional[float] = 0.0
-    baseline_tolerance: float = 0.01
+    top_ks: Tuple[int, ...] = evaluator_spec.DEFAULT_TOP_KS
+    blessing_k: int = evaluator_spec.DEFAULT_BLESSING_K
+    min_top_k_accuracy: float = evaluator_settings.DEFAULT_MIN_TOP_K_ACCURACY
+    min_margin_over_baselines: Optional[float] = PIPELINE_MIN_MARGIN_OVER_BASELINES
+    blessing_baselines: Optional[Tuple[str, ...]] = evaluator_settings.DEFAULT_BLESSING_BASELINES
+    baseline_tolerance: float = evaluator_settings.DEFAULT_BASELINE_TOLERANCE
+    recent_window_fraction: float = evaluator_settings.DEFAULT_RECENT_WINDOW_FRACTION
+    ease_lambda: float = evaluator_settings.DEFAULT_EASE_LAMBDA
+    ease_max_movies: int = evaluator_settings.DEFAULT_EASE_MAX_MOVIES
+    knn_neighbours: int = evaluator_settings.DEFAULT_KNN_NEIGHBOURS
+    knn_max_movies: int = evaluator_settings.DEFAULT_KNN_MAX_MOVIES
+    max_eval_examples: Optional[int] = None
 
 
 @dataclasses.dataclass(frozen=True)

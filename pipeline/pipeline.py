@@ -2,7 +2,8 @@
 
 MovieLensExampleGen -> StatisticsGen -> ImportSchemaGen (curated schema) ->
 ExampleValidator -> ValidationGate -> Transform -> RetrievalTrainer ->
-RetrievalEvaluator (vs popularity and the model being served) ->
+RetrievalEvaluator (over the candidate corpus, vs simple baselines and the
+model being served) ->
 VersionedPusher. The latest blessed model (a Resolver) is the Trainer's warm
 start when ``warm_start`` is on.
 """
@@ -24,7 +25,9 @@ from tfx.types import standard_artifacts
 from tfx.types.channel import Channel
 
 from components.movielens_example_gen.component import MovieLensExampleGen
+from components.movielens_example_gen import splits
 from components.movielens_example_gen.settings import Settings
+from components.retrieval_evaluator import spec as evaluator_spec
 from components.retrieval_evaluator.component import RetrievalEvaluator
 from components.retrieval_trainer.component import RetrievalTrainer
 from components.versioned_pusher.component import VersionedPusher
@@ -100,6 +103,33 @@ def example_gen_settings(gen: config_lib.ExampleGenConfig) -> Settings:
     return Settings.from_exec_properties(build_example_gen(gen).exec_properties)
 
 
+def query_time_for_split(split_mode: str) -> str:
+    """The evaluator's query time for an ExampleGen split mode.
+
+    Under a temporal split the request time is known and lies after all
+    training data, so each eval rating is asked at its own time. Under a
+    random split the held-out rating's own time would name the user's rating
+    session (a leak), so the query carries no time and the model uses its
+    default, as a request without one does.
+
+    Args:
+      split_mode: ``random`` or ``temporal``.
+
+    Returns:
+      ``model_default`` or ``rating``.
+
+    Raises:
+      ValueError: On an unknown split mode.
+    """
+    modes = {
+        splits.RANDOM: evaluator_spec.QUERY_TIME_MODEL_DEFAULT,
+        splits.TEMPORAL: evaluator_spec.QUERY_TIME_RATING,
+    }
+    if split_mode not in modes:
+        raise ValueError(f"split mode must be one of {sorted(modes)}, got {split_mode!r}")
+    return modes[split_mode]
+
+
 def create_pipeline(
     config: config_lib.PipelineConfig,
     metadata_connection_config: Optional[metadata_store_pb2.ConnectionConfig] = None,
@@ -157,12 +187,24 @@ def create_pipeline(
     evaluator = RetrievalEvaluator(
         model=trainer.outputs["model"],
         examples=example_gen.outputs["examples"],
+        candidates=example_gen.outputs["candidates"],
+        # The Trainer's window of spans is the training data (the newest
+        # span's eval split is what is measured).
+        train_examples=window.outputs["examples"] if window else None,
         baseline_push_destination=config.push_destination,
         top_ks=rules.top_ks,
         blessing_k=rules.blessing_k,
         min_top_k_accuracy=rules.min_top_k_accuracy,
-        min_margin_over_popularity=rules.min_margin_over_popularity,
+        min_margin_over_baselines=rules.min_margin_over_baselines,
+        blessing_baselines=rules.blessing_baselines,
         baseline_tolerance=rules.baseline_tolerance,
+        query_time=query_time_for_split(config.example_gen.split_mode),
+        recent_window_fraction=rules.recent_window_fraction,
+        ease_lambda=rules.ease_lambda,
+        ease_max_movies=rules.ease_max_movies,
+        knn_neighbours=rules.knn_neighbours,
+        knn_max_movies=rules.knn_max_movies,
+        max_eval_examples=rules.max_eval_examples,
     )
     pusher = VersionedPusher(
         model=trainer.outputs["model"],

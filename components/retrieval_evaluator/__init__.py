@@ -1,1 +1,1 @@
-"""RetrievalEvaluator: top-k metrics over the whole corpus, popularity baseline, blessing."""
+"""RetrievalEvaluator: top-k metrics over the whole corpus, baselines, blessing."""

@@ -1,10 +1,11 @@
 """The blessing decision and the ModelBlessing artifact, as TFX's Evaluator writes it.
 
-The decision compares top-``blessing_k`` accuracy: of the model against a
-minimum, optionally against the popularity baseline plus a margin, and against
-the last blessed (baseline) model minus a tolerance when there is one. The
-artifact gets a ``BLESSED`` or ``NOT_BLESSED`` file and the custom properties
-TFX's Evaluator sets (``blessed``, ``current_model``, ``current_model_id``,
+The decision compares top-``blessing_k`` accuracy under the primary protocol
+(filtered) on all eval ratings: of the model against a minimum, optionally
+against the best counted baseline plus a margin, and against the baseline
+(served) model minus a tolerance when there is one. The artifact gets a
+``BLESSED`` or ``NOT_BLESSED`` file and the custom properties TFX's Evaluator
+sets (``blessed``, ``current_model``, ``current_model_id``,
 ``baseline_model``, ``baseline_model_id``, ``blessing_message``), so TFX's
 Pusher and ``LatestBlessedModelStrategy`` read it unchanged.
 """
@@ -17,7 +18,7 @@ from tfx import types
 from tfx.utils import io_utils
 
 from components.retrieval_evaluator import spec
-from components.retrieval_evaluator.metrics import RankerResult
+from components.retrieval_evaluator.metrics import Results
 from components.retrieval_evaluator.settings import Settings
 
 # Accuracies are shares of a finite count: a difference below this is float
@@ -43,6 +44,8 @@ class Decision:
     blessed: bool
     checks: List[Check]
     notes: List[str]
+    best_baseline: Optional[Dict[str, Any]] = None
+    counted_baselines: List[str] = dataclasses.field(default_factory=list)
 
     @property
     def reasons(self) -> List[str]:
@@ -55,7 +58,11 @@ class Decision:
         return {
             "blessed": self.blessed,
             "k": k,
+            "protocol": spec.PRIMARY_PROTOCOL,
+            "group": spec.ALL,
             "baseline_model_present": has_baseline,
+            "counted_baselines": list(self.counted_baselines),
+            "best_baseline": self.best_baseline,
             "checks": [dataclasses.asdict(check) for check in self.checks],
             "reasons": self.reasons,
         }
@@ -73,20 +80,28 @@ def _at_least(name: str, value: float, threshold: float, what: str) -> Check:
     )
 
 
-def decide(settings: Settings, results: Mapping[str, RankerResult]) -> Decision:
+def _accuracy(results: Results, ranker: str, k: int) -> float:
+    return results[spec.PRIMARY_PROTOCOL][ranker][spec.ALL].top_k_accuracy[k]
+
+
+def decide(
+    settings: Settings, results: Results, skipped: Optional[Mapping[str, str]] = None
+) -> Decision:
     """Decides the blessing from the rankers' results.
 
     Args:
       settings: The thresholds.
-      results: Results of ``spec.CANDIDATE`` and ``spec.POPULARITY``, and of
-        ``spec.BASELINE`` when there is a baseline model.
+      results: ``metrics.Results`` of ``spec.CANDIDATE``, the baselines that
+        ran, and ``spec.BASELINE`` when there is a baseline model.
+      skipped: Baselines that did not run, with the reason.
 
     Returns:
       Blessed when every check passes.
     """
+    skipped = dict(skipped or {})
     k = settings.blessing_k
-    accuracy = results[spec.CANDIDATE].top_k_accuracy[k]
-    label = f"top-{k} accuracy"
+    accuracy = _accuracy(results, spec.CANDIDATE, k)
+    label = f"top-{k} accuracy ({spec.PRIMARY_PROTOCOL})"
     checks = [
         _at_least(
             "min_top_k_accuracy",
@@ -95,20 +110,36 @@ def decide(settings: Settings, results: Mapping[str, RankerResult]) -> Decision:
             f"model {label} vs min_top_k_accuracy",
         )
     ]
-    popularity = results[spec.POPULARITY].top_k_accuracy[k]
-    if settings.min_margin_over_popularity is not None:
-        margin = settings.min_margin_over_popularity
+    notes = []
+    ran = [name for name in spec.BASELINE_NAMES if name in results[spec.PRIMARY_PROTOCOL]]
+    wanted = settings.blessing_baselines or tuple(spec.BASELINE_NAMES)
+    counted = [name for name in ran if name in wanted]
+    for name in wanted:
+        if name in skipped and settings.blessing_baselines is not None:
+            notes.append(f"baseline {name} does not count: skipped ({skipped[name]})")
+    best = None
+    if counted:
+        name = max(counted, key=lambda ranker: _accuracy(results, ranker, k))
+        value = _accuracy(results, name, k)
+        best = {"name": name, "top_k_accuracy": value, "gap": accuracy - value}
+    margin = settings.min_margin_over_baselines
+    if margin is not None and best is not None:
         checks.append(
             _at_least(
-                "min_margin_over_popularity",
+                "min_margin_over_baselines",
                 accuracy,
-                popularity + margin,
-                f"model {label} vs popularity ({popularity:.4f}) + margin {margin:.4f}",
+                best["top_k_accuracy"] + margin,
+                f"model {label} vs best baseline {best['name']} "
+                f"({best['top_k_accuracy']:.4f}) + margin {margin:.4f}",
             )
         )
-    notes = []
-    if spec.BASELINE in results:
-        baseline = results[spec.BASELINE].top_k_accuracy[k]
+    elif margin is not None:
+        notes.append(
+            "min_margin_over_baselines not checked: none of the counted baselines "
+            f"{list(wanted)} ran"
+        )
+    if spec.BASELINE in results[spec.PRIMARY_PROTOCOL]:
+        baseline = _accuracy(results, spec.BASELINE, k)
         tolerance = settings.baseline_tolerance
         checks.append(
             _at_least(
@@ -121,15 +152,29 @@ def decide(settings: Settings, results: Mapping[str, RankerResult]) -> Decision:
         )
     else:
         notes.append(
-            "no baseline model (no blessed model yet): only the thresholds were checked"
+            "no baseline model (no model served yet): the served-model check was not made"
         )
-    if accuracy < popularity and settings.min_margin_over_popularity is None:
+    if best is not None:
+        gap = best["gap"]
+        if abs(gap) <= _EPSILON:
+            relation = "level with"
+        else:
+            relation = "ahead of" if gap > 0 else "BEHIND"
+        amount = "" if relation == "level with" else f" by {abs(gap):.4f}"
+        requirement = (
+            "" if margin is not None
+            else " (not a blessing condition: set min_margin_over_baselines to require a lead)"
+        )
         notes.append(
-            f"note: model {label} {accuracy:.4f} is below popularity's {popularity:.4f} "
-            "(not a blessing condition: set min_margin_over_popularity to require it)"
+            f"note: model {label} {accuracy:.4f} is {relation} the best baseline "
+            f"{best['name']} ({best['top_k_accuracy']:.4f}){amount}{requirement}"
         )
     return Decision(
-        blessed=all(check.passed for check in checks), checks=checks, notes=notes
+        blessed=all(check.passed for check in checks),
+        checks=checks,
+        notes=notes,
+        best_baseline=best,
+        counted_baselines=counted,
     )
 
 

@@ -1,9 +1,11 @@
 """Executor of RetrievalEvaluator: ranks the eval split, compares, blesses.
 
-The model is used only through its ``serving_default`` signature (serialized
-rating examples in, top-K movie ids out; see ``rankers.SavedModelRanker``).
-Popularity (the most-rated train movies, for everyone) and the last blessed
-model, when given, are evaluated on the same examples in the same pass.
+Every ranker scores the whole candidate corpus for each eval rating: the
+model (and the served baseline model) through its ``query_embedding`` and
+``candidate_embedding`` signatures (``Q C^T``), the baselines of
+``baselines.py`` fitted on the train split. ``retrieval_metrics`` ranks each
+score matrix filtered (the user's training movies removed) and unfiltered,
+and the metrics are summarized for all, warm and cold eval ratings.
 """
 
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -15,16 +17,12 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import path_utils
 
-from components.retrieval_evaluator import blessing, reading, report, spec
-from components.retrieval_evaluator.metrics import RetrievalMetrics
-from components.retrieval_evaluator.rankers import (
-    FixedRanker,
-    Ranker,
-    SavedModelRanker,
-    most_popular,
-)
+from components.retrieval_evaluator import baselines, blessing, reading, report, spec
+from components.retrieval_evaluator.metrics import RankCollector
+from components.retrieval_evaluator.rankers import SavedModelRanker
 from components.retrieval_evaluator.settings import Settings
 from components.versioned_pusher.publish import latest_pushed_model
+from retrieval_metrics import exclusion_mask
 
 
 def serving_model_path(model: types.Artifact) -> str:
@@ -43,12 +41,19 @@ def _optional_single(
 
 def _eval_batches(
     examples: types.Artifact, settings: Settings
-) -> Iterator[Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+) -> Iterator[Tuple[np.ndarray, bool]]:
+    """Yields eval batches; the flag says max_eval_examples cut the split short."""
     files = reading.split_files(examples, settings.eval_split)
-    for serialized in reading.serialized_batches(
-        files, settings.batch_size, settings.max_eval_examples
-    ):
-        yield (serialized, *reading.rating_keys(serialized))
+    cap = settings.max_eval_examples
+    # One record more than the cap tells whether the cap cut anything.
+    limit = None if cap is None else cap + 1
+    read = 0
+    for serialized in reading.serialized_batches(files, settings.batch_size, limit):
+        if cap is not None and read + len(serialized) > cap:
+            yield serialized[: cap - read], True
+            return
+        read += len(serialized)
+        yield serialized, False
 
 
 class Executor(base_executor.BaseExecutor):
@@ -60,63 +65,88 @@ class Executor(base_executor.BaseExecutor):
         output_dict: Dict[str, List[types.Artifact]],
         exec_properties: Dict[str, Any],
     ) -> None:
-        """Evaluates the model, popularity and the baseline model; blesses or not.
+        """Evaluates the model, the baselines and the baseline model; blesses or not.
 
         Args:
           input_dict: ``model`` (Model), ``examples`` (Examples with the eval
-            and train splits), optional ``baseline_model`` (Model; absent or
-            empty on the first run).
+            and train splits), ``candidates`` (Examples with the corpus
+            split), optional ``baseline_model`` (Model; absent or empty on
+            the first run), optional ``train_examples`` (Examples whose train
+            splits replace that of ``examples``).
           output_dict: ``evaluation`` (ModelEvaluation: metrics.json) and
             ``blessing`` (ModelBlessing).
           exec_properties: See ``spec.RetrievalEvaluatorSpec``.
 
         Raises:
-          ValueError: If a split is missing or empty, or a model breaks the
-            serving contract.
+          ValueError: If a split is missing or empty, a rated movie is not in
+            the corpus, or a model breaks the contract.
         """
         self._log_startup(input_dict, output_dict, exec_properties)
         settings = Settings.from_exec_properties(exec_properties)
         model = artifact_utils.get_single_instance(input_dict[spec.MODEL_KEY])
         examples = artifact_utils.get_single_instance(input_dict[spec.EXAMPLES_KEY])
+        candidates = artifact_utils.get_single_instance(input_dict[spec.CANDIDATES_KEY])
         baseline_model = _optional_single(input_dict, spec.BASELINE_MODEL_KEY)
+        # Sorted, so user rows (and so the run) do not depend on resolution order.
+        train_sources = sorted(
+            input_dict.get(spec.TRAIN_EXAMPLES_KEY) or [examples], key=lambda a: a.uri
+        )
         evaluation = artifact_utils.get_single_instance(output_dict[spec.EVALUATION_KEY])
         blessing_artifact = artifact_utils.get_single_instance(output_dict[spec.BLESSING_KEY])
 
-        train_files = reading.split_files(examples, settings.train_split)
-        popular, num_train = most_popular(
-            (
-                reading.movie_ids(batch)
-                for batch in reading.serialized_batches(train_files, settings.batch_size)
-            ),
-            settings.max_k,
+        corpus = reading.read_corpus(candidates, spec.CORPUS_SPLIT, settings.batch_size)
+        training = reading.read_training(
+            train_sources, settings.train_split, corpus, settings.batch_size
         )
-        rankers: Dict[str, Ranker] = {
-            spec.CANDIDATE: SavedModelRanker(serving_model_path(model), settings.max_k),
-            spec.POPULARITY: FixedRanker(popular, settings.max_k),
+        fitted, skipped = baselines.fit_baselines(
+            training.interactions,
+            recent_window_fraction=settings.recent_window_fraction,
+            ease_lambda=settings.ease_lambda,
+            ease_max_movies=settings.ease_max_movies,
+            knn_neighbours=settings.knn_neighbours,
+            knn_max_movies=settings.knn_max_movies,
+        )
+        for name, reason in skipped.items():
+            logging.warning("Baseline %s skipped: %s", name, reason)
+        models: Dict[str, SavedModelRanker] = {
+            spec.CANDIDATE: SavedModelRanker(serving_model_path(model), settings.batch_size)
         }
         baseline_path = _baseline_path(baseline_model, settings)
         if baseline_path is not None:
-            rankers[spec.BASELINE] = SavedModelRanker(baseline_path, settings.max_k)
-        logging.info("Evaluating %s on split %r", sorted(rankers), settings.eval_split)
+            models[spec.BASELINE] = SavedModelRanker(baseline_path, settings.batch_size)
+        for ranker in models.values():
+            ranker.index_corpus(corpus.serialized)
+        collector = RankCollector([*models, *fitted], settings.top_ks)
+        logging.info(
+            "Evaluating %s on split %r over %d movies (queries at %s time)",
+            collector.rankers, settings.eval_split, corpus.size, settings.query_time,
+        )
 
-        accumulator = RetrievalMetrics(rankers, settings.top_ks)
-        for batch in _eval_batches(examples, settings):
-            accumulator.add(*batch)
-        results = accumulator.results()
-        decision = blessing.decide(settings, results)
-
+        sampled = self._rank_eval_split(
+            examples, settings, corpus, training, models, fitted, collector
+        )
+        results = collector.results()
+        counts = {
+            **collector.counts(),
+            "train": training.num_ratings,
+            "train_interactions": len(training.interactions),
+            "train_users": training.interactions.num_users,
+            "corpus": corpus.size,
+        }
+        decision = blessing.decide(settings, results, skipped)
         content = report.build(
             settings,
             results,
+            skipped,
             decision,
-            num_eval_examples=accumulator.num_examples,
-            num_eval_users=accumulator.num_users,
-            num_train_examples=num_train,
+            counts=counts,
+            sampled=sampled,
+            train_uris=[source.uri for source in train_sources],
             model_uri=model.uri,
             baseline_model_uri=baseline_model.uri if baseline_model else baseline_path,
         )
         path = report.write(evaluation, content)
-        report.record_properties(evaluation, results, accumulator.num_examples)
+        report.record_properties(evaluation, results, counts)
         blessing.write_blessing(
             blessing_artifact, decision, model, baseline_model, exec_properties
         )
@@ -126,6 +156,107 @@ class Executor(base_executor.BaseExecutor):
             "BLESSED" if decision.blessed else "NOT BLESSED",
             "; ".join(decision.reasons),
         )
+
+    @staticmethod
+    def _rank_eval_split(
+        examples: types.Artifact,
+        settings: Settings,
+        corpus: reading.Corpus,
+        training: reading.Training,
+        models: Dict[str, SavedModelRanker],
+        fitted: Dict[str, baselines.Baseline],
+        collector: RankCollector,
+    ) -> bool:
+        """Ranks every eval rating with every ranker; returns whether it sampled.
+
+        The models score each eval rating's own query, batch by batch as the
+        split is read. The baselines score by user only, so they run after,
+        over the ratings in user order, once per user of each batch.
+        """
+        user_codes: Dict[bytes, int] = {}
+        all_targets, all_rows = [], []
+        read = 0
+        sampled = False
+        checked = False
+        for serialized, cut in _eval_batches(examples, settings):
+            sampled = sampled or cut
+            if not len(serialized):
+                continue
+            user_ids, movie_ids, _ = reading.rating_keys(serialized)
+            targets = corpus.columns(
+                movie_ids, f"{settings.eval_split!r} split of {examples.uri}"
+            )
+            user_rows = training.rows_of(user_ids)
+            positions = np.arange(read, read + len(serialized))
+            read += len(serialized)
+            all_targets.append(targets)
+            all_rows.append(user_rows)
+            collector.add_queries(
+                np.array(
+                    [user_codes.setdefault(user, len(user_codes)) for user in user_ids.tolist()],
+                    dtype=np.int64,
+                ),
+                user_rows != baselines.COLD_USER,
+            )
+            queries = (
+                reading.without_timestamp(serialized)
+                if settings.query_time == spec.QUERY_TIME_MODEL_DEFAULT
+                else serialized
+            )
+            if not checked:
+                # A served model cannot return more movies than the corpus holds.
+                for ranker in models.values():
+                    ranker.check_serving(queries, min(settings.max_k, corpus.size))
+                checked = True
+            excluded = _excluded(training, user_rows, corpus.size)
+            for name, ranker in models.items():
+                collector.add_scores(name, ranker.scores(queries), targets, excluded, positions)
+        if not read:
+            return sampled
+        _rank_baselines(
+            np.concatenate(all_rows),
+            np.concatenate(all_targets),
+            settings.batch_size,
+            training,
+            corpus.size,
+            fitted,
+            collector,
+        )
+        return sampled
+
+
+def _excluded(training: reading.Training, user_rows: np.ndarray, num_movies: int) -> np.ndarray:
+    """The filtered protocol's ``[batch, N]`` mask: each user's training movies."""
+    return exclusion_mask(
+        len(user_rows),
+        num_movies,
+        baselines.user_training_movies(training.interactions, user_rows),
+    )
+
+
+def _rank_baselines(
+    user_rows: np.ndarray,
+    targets: np.ndarray,
+    batch_size: int,
+    training: reading.Training,
+    num_movies: int,
+    fitted: Dict[str, baselines.Baseline],
+    collector: RankCollector,
+) -> None:
+    """Ranks every eval rating with every baseline, scoring each user once a batch.
+
+    A baseline's scores depend on the query user alone (cold users all get
+    the same row), so the ratings are taken in user order and each batch's
+    distinct users are scored; their rows are repeated for their ratings.
+    """
+    order = np.argsort(user_rows, kind="stable")
+    for start in range(0, len(order), batch_size):
+        positions = order[start : start + batch_size]
+        users, rating_user = np.unique(user_rows[positions], return_inverse=True)
+        excluded = _excluded(training, users, num_movies)[rating_user]
+        for name, baseline in fitted.items():
+            scores = baseline.scores(users)[rating_user]
+            collector.add_scores(name, scores, targets[positions], excluded, positions)
 
 
 def _baseline_path(baseline_model: Optional[types.Artifact], settings: Settings) -> Optional[str]:

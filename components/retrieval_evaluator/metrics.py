@@ -1,162 +1,142 @@
-"""Top-k accuracy and recall@k of rankers over the eval ratings.
+"""Collects each ranker's target ranks and summarizes them by protocol and group.
 
-Definitions (k in ``top_ks``):
+The ranking and the metrics themselves are ``retrieval_metrics``'s (one tie
+rule for the whole project): ``target_ranks`` of a score matrix, optionally
+with the user's training movies excluded (the filtered protocol), then
+``accuracy_at_k`` and ``user_recall_at_k``.
 
-- **top-k accuracy**: the share of eval ratings whose ``movie_id`` is among
-  the ranker's top k for that rating's query (the rating's own example, its
-  features as served). TFRS ``FactorizedTopK``'s definition.
-- **recall@k**: for each user with eval ratings, the share of their distinct
-  eval movies found in the top k for one query: their latest eval rating
-  (largest ``timestamp``; on ties, the one read last). Averaged over users,
-  each user counting once.
-
-All rankers see the same examples in the same order, so their numbers compare.
+Groups: ``all`` eval ratings, ``warm`` (of users with training ratings) and
+``cold`` (of users without). A group without ratings has no metrics (None).
 """
 
+import collections
 import dataclasses
-from typing import Dict, Iterable, Mapping, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from components.retrieval_evaluator.rankers import Ranker
+from components.retrieval_evaluator import spec
+from retrieval_metrics import accuracy_at_k, target_ranks, user_recall_at_k
 
 
-def ranks(targets: np.ndarray, ranked: np.ndarray) -> np.ndarray:
-    """Finds where each target sits in its row's ranking.
-
-    Args:
-      targets: ``[batch]`` ids.
-      ranked: ``[batch, K]`` ids, best first.
-
-    Returns:
-      ``[batch]`` 0-based positions; ``K`` where the target is absent.
-    """
-    found = ranked == targets[:, None]
-    return np.where(found.any(axis=1), found.argmax(axis=1), ranked.shape[1])
-
-
-@dataclasses.dataclass
-class RankerResult:
-    """One ranker's metrics, keyed by k."""
+@dataclasses.dataclass(frozen=True)
+class GroupResult:
+    """One ranker's metrics on one group of eval ratings, keyed by k."""
 
     top_k_accuracy: Dict[int, float]
     recall_at_k: Dict[int, float]
 
 
-class _Vocabulary:
-    """Maps movie ids to small ints, so rankings kept per user stay compact."""
-
-    def __init__(self):
-        self._codes: Dict[bytes, int] = {}
-
-    def code(self, movie: bytes) -> int:
-        return self._codes.setdefault(movie, len(self._codes))
-
-    def codes(self, movies: Sequence[bytes]) -> np.ndarray:
-        return np.fromiter((self.code(m) for m in movies), dtype=np.int32, count=len(movies))
+# protocol -> ranker -> group -> metrics (None: the group has no ratings).
+Results = Dict[str, Dict[str, Dict[str, Optional[GroupResult]]]]
 
 
-class RetrievalMetrics:
-    """Accumulates the metrics of several rankers over batches of eval ratings."""
+class RankCollector:
+    """Keeps, per ranker and protocol, every eval rating's rank (capped at max k)."""
 
-    def __init__(self, rankers: Mapping[str, Ranker], top_ks: Sequence[int]):
+    def __init__(self, rankers: Sequence[str], top_ks: Sequence[int]):
         """Starts empty.
 
         Args:
-          rankers: Name to ranker; every ranker must return at least max(top_ks)
-            ids per query.
+          rankers: Ranker names, in report order.
           top_ks: The cut-offs, ascending.
         """
-        self._rankers = dict(rankers)
+        self.rankers = list(rankers)
         self._top_ks = list(top_ks)
-        self._max_k = self._top_ks[-1]
-        self._vocabulary = _Vocabulary()
-        self.num_examples = 0
-        self._hits = {name: np.zeros(len(self._top_ks), dtype=np.int64) for name in rankers}
-        # Per user: their distinct eval movies, and (timestamp) of the latest
-        # rating with each ranker's top-k codes for its query.
-        self._user_movies: Dict[bytes, Set[int]] = {}
-        self._latest_time: Dict[bytes, int] = {}
-        self._latest_ranked: Dict[str, Dict[bytes, np.ndarray]] = {name: {} for name in rankers}
+        # Ranks at or beyond max k all count as misses: keep them small.
+        self._cap = self._top_ks[-1]
+        # (ranker, protocol) -> [(positions, ranks)].
+        self._ranks: Dict[tuple, List[tuple]] = collections.defaultdict(list)
+        self._users: List[np.ndarray] = []
+        self._warm: List[np.ndarray] = []
 
-    def add(
+    def add_queries(self, user_codes: np.ndarray, warm: np.ndarray) -> None:
+        """Records a batch of eval ratings: their user and whether it is warm."""
+        self._users.append(np.asarray(user_codes, dtype=np.int64))
+        self._warm.append(np.asarray(warm, dtype=bool))
+
+    def add_scores(
         self,
-        serialized: np.ndarray,
-        user_ids: np.ndarray,
-        movie_ids: np.ndarray,
-        timestamps: np.ndarray,
+        ranker: str,
+        scores: np.ndarray,
+        targets: np.ndarray,
+        excluded: np.ndarray,
+        positions: np.ndarray,
     ) -> None:
-        """Ranks a batch with every ranker and counts it.
+        """Ranks one ranker's scores of some eval ratings under both protocols.
 
         Args:
-          serialized: ``[batch]`` serialized rating examples (the queries).
-          user_ids: ``[batch]`` their user ids.
-          movie_ids: ``[batch]`` the rated movie ids (the targets).
-          timestamps: ``[batch]`` rating times.
+          ranker: Its name.
+          scores: ``[batch, N]`` scores.
+          targets: ``[batch]`` corpus column of each eval rating's movie.
+          excluded: ``[batch, N]`` the user's training movies (filtered
+            protocol's exclusions; the target itself stays).
+          positions: ``[batch]`` which eval ratings (their order in
+            ``add_queries``) these are; every ranker must cover each once.
         """
-        latest_rows = self._update_users(user_ids, movie_ids, timestamps)
-        self.num_examples += len(serialized)
-        for name, ranker in self._rankers.items():
-            ranked = ranker.rank(serialized)[:, : self._max_k]
-            positions = ranks(movie_ids, ranked)
-            self._hits[name] += [(positions < k).sum() for k in self._top_ks]
-            kept = self._latest_ranked[name]
-            for user, row in latest_rows.items():
-                kept[user] = self._vocabulary.codes(ranked[row])
+        positions = np.asarray(positions, dtype=np.int64)
+        for protocol, mask in ((spec.FILTERED, excluded), (spec.UNFILTERED, None)):
+            ranks = target_ranks(scores, targets, mask)
+            self._ranks[(ranker, protocol)].append(
+                (positions, np.minimum(ranks, self._cap).astype(np.int32))
+            )
 
-    def _update_users(
-        self, user_ids: np.ndarray, movie_ids: np.ndarray, timestamps: np.ndarray
-    ) -> Dict[bytes, int]:
-        """Records eval movies; returns user -> batch row of a new latest rating."""
-        latest_rows: Dict[bytes, int] = {}
-        for row, (user, movie, time) in enumerate(zip(user_ids, movie_ids, timestamps)):
-            self._user_movies.setdefault(user, set()).add(self._vocabulary.code(movie))
-            if time >= self._latest_time.get(user, time):
-                self._latest_time[user] = int(time)
-                latest_rows[user] = row
-        return latest_rows
+    def _ranks_of(self, ranker: str, protocol: str, count: int) -> np.ndarray:
+        ranks = np.full(count, -1, dtype=np.int32)
+        for positions, values in self._ranks[(ranker, protocol)]:
+            ranks[positions] = values
+        if (ranks < 0).any():
+            raise ValueError(f"{ranker}: {int((ranks < 0).sum())} eval ratings were not ranked")
+        return ranks
 
     @property
-    def num_users(self) -> int:
-        """Users with at least one eval rating."""
-        return len(self._user_movies)
+    def num_examples(self) -> int:
+        """Eval ratings recorded."""
+        return int(sum(len(users) for users in self._users))
 
-    def results(self) -> Dict[str, RankerResult]:
-        """Returns each ranker's metrics.
+    def counts(self) -> Dict[str, int]:
+        """Eval ratings and users, in all and by group."""
+        users, warm = self._joined()
+        return {
+            "eval": len(users),
+            "warm": int(warm.sum()),
+            "cold": int((~warm).sum()),
+            "eval_users": len(np.unique(users)),
+            "warm_users": len(np.unique(users[warm])),
+            "cold_users": len(np.unique(users[~warm])),
+        }
+
+    def _joined(self):
+        if not self._users:
+            return np.zeros([0], np.int64), np.zeros([0], bool)
+        return np.concatenate(self._users), np.concatenate(self._warm)
+
+    def results(self) -> Results:
+        """Each protocol's, ranker's and group's metrics.
 
         Raises:
-          ValueError: If no example was added.
+          ValueError: If no eval rating was recorded.
         """
-        if not self.num_examples:
+        users, warm = self._joined()
+        if not len(users):
             raise ValueError("No eval examples: nothing to evaluate")
-        return {name: self._result(name) for name in self._rankers}
-
-    def _result(self, name: str) -> RankerResult:
-        accuracy = {
-            k: float(hits) / self.num_examples for k, hits in zip(self._top_ks, self._hits[name])
-        }
-        recall_sums = np.zeros(len(self._top_ks))
-        for user, movies in self._user_movies.items():
-            ranked = self._latest_ranked[name][user]
-            recall_sums += [
-                len(movies.intersection(ranked[:k].tolist())) / len(movies)
-                for k in self._top_ks
-            ]
-        recall = {k: float(total) / self.num_users for k, total in zip(self._top_ks, recall_sums)}
-        return RankerResult(top_k_accuracy=accuracy, recall_at_k=recall)
-
-
-def evaluate(
-    rankers: Mapping[str, Ranker],
-    top_ks: Sequence[int],
-    batches: Iterable[Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
-) -> Tuple[Dict[str, RankerResult], int, int]:
-    """Evaluates rankers on batches of (serialized, user_ids, movie_ids, timestamps).
-
-    Returns:
-      The results by ranker, the number of eval ratings and of eval users.
-    """
-    accumulator = RetrievalMetrics(rankers, top_ks)
-    for batch in batches:
-        accumulator.add(*batch)
-    return accumulator.results(), accumulator.num_examples, accumulator.num_users
+        groups = {spec.ALL: np.ones_like(warm), spec.WARM: warm, spec.COLD: ~warm}
+        results: Results = {}
+        for protocol in spec.PROTOCOLS:
+            results[protocol] = {}
+            for ranker in self.rankers:
+                ranks = self._ranks_of(ranker, protocol, len(users))
+                results[protocol][ranker] = {
+                    group: (
+                        GroupResult(
+                            top_k_accuracy=accuracy_at_k(ranks[members], self._top_ks),
+                            recall_at_k=user_recall_at_k(
+                                ranks[members], users[members], self._top_ks
+                            ),
+                        )
+                        if members.any()
+                        else None
+                    )
+                    for group, members in groups.items()
+                }
+        return results

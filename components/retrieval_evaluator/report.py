@@ -1,61 +1,155 @@
-"""metrics.json: what the evaluation artifact holds, written and read back."""
+"""metrics.json: what the evaluation artifact holds, written, read back and summarized.
+
+Layout (see the component's README for an example)::
+
+  protocol:  primary protocol, query time, cut-offs, splits, sample, definitions
+  counts:    eval / warm / cold ratings and users, train ratings and users, corpus
+  models:    model and baseline model URIs
+  baselines: their settings
+  metrics:   {protocol: {ranker: {group: {top_k_accuracy: {k: v}, recall_at_k: {k: v}} | null}}}
+  skipped_baselines: {name: reason}
+  blessing:  the decision, its checks and reasons
+"""
 
 import json
 import os
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from tfx import types
 from tfx.dsl.io import fileio
 
 from components.retrieval_evaluator import spec
 from components.retrieval_evaluator.blessing import Decision
-from components.retrieval_evaluator.metrics import RankerResult
+from components.retrieval_evaluator.metrics import GroupResult, Results
 from components.retrieval_evaluator.settings import Settings
 
 DEFINITIONS = {
     spec.ACCURACY: (
-        "share of eval ratings whose movie_id is in the ranker's top k for that "
-        "rating's own example as the query (TFRS FactorizedTopK)"
+        "share of eval ratings whose movie is among the ranker's top k of the whole "
+        "corpus for that rating's query (TFRS FactorizedTopK under the unfiltered "
+        "protocol)"
     ),
     spec.RECALL: (
-        "per user, share of their distinct eval movies in the top k for one query, "
-        "their latest eval rating; averaged over users"
+        "per user, the share of their eval ratings whose movie is in the top k for "
+        "that rating's query; averaged over users, each counting once"
     ),
-    spec.POPULARITY: "the k movies with the most ratings in the train split, for everyone",
-    spec.BASELINE: "the latest blessed model, evaluated on the same examples",
+    "tie_rule": (
+        "a candidate scoring the same as the target counts as ranked before it "
+        "(retrieval_metrics.target_ranks)"
+    ),
+    spec.FILTERED: (
+        "the user's training movies are removed from the ranking before the top k "
+        "(what a served model shows); primary protocol, the one blessing uses"
+    ),
+    spec.UNFILTERED: "the whole corpus is ranked, training movies included (TFRS tutorial)",
+    spec.QUERY_TIME_MODEL_DEFAULT: (
+        "the query example has no timestamp: the model uses its own default time, as "
+        "for a request without one (never the held-out rating's own time)"
+    ),
+    spec.QUERY_TIME_RATING: (
+        "the query example keeps the eval rating's time (temporal split: the request "
+        "time is known and lies after all training data)"
+    ),
+    spec.ALL: "every eval rating",
+    spec.WARM: "eval ratings of users with training ratings",
+    spec.COLD: "eval ratings of users without training ratings (null: there are none)",
+    spec.CANDIDATE: "the model being evaluated, scored by its query and candidate embeddings",
+    spec.BASELINE: "the served model (latest blessed or newest pushed), scored the same way",
+    spec.POPULARITY: "the most-rated training movies, the same for everyone",
+    spec.RECENT_POPULARITY: (
+        "the most-rated training movies within the last recent_window_fraction of the "
+        "training time range (ties by all-time popularity)"
+    ),
+    spec.ITEM_KNN: (
+        "sum of cosine similarities (knn_neighbours nearest per movie) of the user's "
+        "training movies; cold users get popularity"
+    ),
+    spec.EASE: (
+        "EASE (Steck 2019), closed form with ridge ease_lambda, exact up to "
+        "ease_max_movies movies; cold users get popularity"
+    ),
 }
+
+
+def _by_k(values: Mapping[int, float]) -> Dict[str, float]:
+    return {str(k): v for k, v in values.items()}
+
+
+def _group_json(result: Optional[GroupResult]) -> Optional[Dict[str, Any]]:
+    if result is None:
+        return None
+    return {spec.ACCURACY: _by_k(result.top_k_accuracy), spec.RECALL: _by_k(result.recall_at_k)}
 
 
 def build(
     settings: Settings,
-    results: Mapping[str, RankerResult],
+    results: Results,
+    skipped: Mapping[str, str],
     decision: Decision,
-    num_eval_examples: int,
-    num_eval_users: int,
-    num_train_examples: int,
+    counts: Mapping[str, int],
+    sampled: bool,
+    train_uris: List[str],
     model_uri: str,
     baseline_model_uri: Optional[str],
 ) -> Dict[str, Any]:
-    """Builds metrics.json's content (JSON keys of k are strings)."""
+    """Builds metrics.json's content (JSON keys of k are strings).
+
+    Args:
+      settings: The evaluator's settings.
+      results: Every protocol's, ranker's and group's metrics.
+      skipped: Baselines not run, with the reason.
+      decision: The blessing decision.
+      counts: Eval, warm, cold, train and corpus counts.
+      sampled: Whether ``max_eval_examples`` cut the eval split short.
+      train_uris: The Examples artifacts whose train splits were read.
+      model_uri: The evaluated model.
+      baseline_model_uri: The baseline (served) model, if any.
+
+    Returns:
+      The content.
+    """
+    has_baseline = spec.BASELINE in results[spec.PRIMARY_PROTOCOL]
     return {
-        "top_ks": list(settings.top_ks),
-        "eval_split": settings.eval_split,
-        "train_split": settings.train_split,
-        "num_eval_examples": num_eval_examples,
-        "num_eval_users": num_eval_users,
-        "num_train_examples": num_train_examples,
-        "max_eval_examples": settings.max_eval_examples,
-        "model_uri": model_uri,
-        "baseline_model_uri": baseline_model_uri,
-        "metrics": {
-            name: {
-                spec.ACCURACY: {str(k): v for k, v in result.top_k_accuracy.items()},
-                spec.RECALL: {str(k): v for k, v in result.recall_at_k.items()},
-            }
-            for name, result in results.items()
+        "protocol": {
+            "primary": spec.PRIMARY_PROTOCOL,
+            "protocols": list(spec.PROTOCOLS),
+            "groups": list(spec.GROUPS),
+            "query_time": settings.query_time,
+            "top_ks": list(settings.top_ks),
+            "blessing_k": settings.blessing_k,
+            "eval_split": settings.eval_split,
+            "train_split": settings.train_split,
+            "train_examples": list(train_uris),
+            "corpus_split": spec.CORPUS_SPLIT,
+            "max_eval_examples": settings.max_eval_examples,
+            "sampled": sampled,
+            "sample": (
+                f"only the first {counts['eval']} eval ratings (file order) were evaluated "
+                f"(max_eval_examples = {settings.max_eval_examples})"
+                if sampled
+                else None
+            ),
+            "definitions": DEFINITIONS,
         },
-        "blessing": decision.to_json(settings.blessing_k, spec.BASELINE in results),
-        "definitions": DEFINITIONS,
+        "counts": dict(counts),
+        "models": {spec.CANDIDATE: model_uri, spec.BASELINE: baseline_model_uri},
+        "rankers": list(results[spec.PRIMARY_PROTOCOL]),
+        "baselines": {
+            "recent_window_fraction": settings.recent_window_fraction,
+            "ease_lambda": settings.ease_lambda,
+            "ease_max_movies": settings.ease_max_movies,
+            "knn_neighbours": settings.knn_neighbours,
+            "knn_max_movies": settings.knn_max_movies,
+        },
+        "metrics": {
+            protocol: {
+                ranker: {group: _group_json(result) for group, result in groups.items()}
+                for ranker, groups in by_ranker.items()
+            }
+            for protocol, by_ranker in results.items()
+        },
+        "skipped_baselines": dict(skipped),
+        "blessing": decision.to_json(settings.blessing_k, has_baseline),
     }
 
 
@@ -75,25 +169,111 @@ def load_metrics(evaluation_uri: str) -> Dict[str, Any]:
       evaluation_uri: The ModelEvaluation artifact's URI (any fileio path).
 
     Returns:
-      The parsed metrics.json (see the component's README for the schema).
+      The parsed metrics.json (see the component's README for the layout).
     """
     with fileio.open(os.path.join(evaluation_uri, spec.METRICS_FILE), "r") as handle:
         return json.loads(handle.read())
 
 
-def property_name(ranker: str, metric: str, k: int) -> str:
-    """Custom property name of one number, e.g. ``model_top_100_accuracy``."""
+def property_name(ranker: str, metric: str, k: int, qualifier: str = "") -> str:
+    """Custom property name of one number, e.g. ``model_top_100_accuracy``.
+
+    Args:
+      ranker: The ranker's name.
+      metric: ``spec.ACCURACY`` or ``spec.RECALL``.
+      k: The cut-off.
+      qualifier: Inserted after the ranker (``unfiltered``, ``warm``, ...);
+        empty for the headline (filtered, all ratings).
+
+    Returns:
+      The property name.
+    """
     kind = f"top_{k}_accuracy" if metric == spec.ACCURACY else f"recall_at_{k}"
-    return f"{ranker}_{kind}"
+    return "_".join(part for part in (ranker, qualifier, kind) if part)
 
 
 def record_properties(
-    evaluation: types.Artifact, results: Mapping[str, RankerResult], num_eval_examples: int
+    evaluation: types.Artifact, results: Results, counts: Mapping[str, int]
 ) -> None:
-    """Puts every metric on the evaluation artifact as float custom properties."""
-    evaluation.set_int_custom_property(spec.NUM_EVAL_EXAMPLES_PROPERTY, num_eval_examples)
-    for name, result in results.items():
+    """Puts the headline numbers on the evaluation artifact as custom properties.
+
+    Every ranker's filtered accuracy and recall on all eval ratings
+    (``popularity_top_100_accuracy``), the model's filtered accuracy on warm
+    and cold ratings (``model_warm_top_100_accuracy``) and its unfiltered
+    accuracy (``model_unfiltered_top_100_accuracy``), and the counts.
+    """
+    evaluation.set_int_custom_property(spec.NUM_EVAL_EXAMPLES_PROPERTY, counts["eval"])
+    evaluation.set_int_custom_property(spec.NUM_WARM_EXAMPLES_PROPERTY, counts["warm"])
+    evaluation.set_int_custom_property(spec.NUM_COLD_EXAMPLES_PROPERTY, counts["cold"])
+    for ranker, groups in results[spec.PRIMARY_PROTOCOL].items():
+        headline = groups[spec.ALL]
+        for k, value in headline.top_k_accuracy.items():
+            evaluation.set_float_custom_property(property_name(ranker, spec.ACCURACY, k), value)
+        for k, value in headline.recall_at_k.items():
+            evaluation.set_float_custom_property(property_name(ranker, spec.RECALL, k), value)
+    model = results[spec.PRIMARY_PROTOCOL][spec.CANDIDATE]
+    extra = [(group, model[group]) for group in (spec.WARM, spec.COLD)]
+    extra.append((spec.UNFILTERED, results[spec.UNFILTERED][spec.CANDIDATE][spec.ALL]))
+    for qualifier, result in extra:
+        if result is None:
+            continue
         for k, value in result.top_k_accuracy.items():
-            evaluation.set_float_custom_property(property_name(name, spec.ACCURACY, k), value)
-        for k, value in result.recall_at_k.items():
-            evaluation.set_float_custom_property(property_name(name, spec.RECALL, k), value)
+            evaluation.set_float_custom_property(
+                property_name(spec.CANDIDATE, spec.ACCURACY, k, qualifier), value
+            )
+
+
+def _row(label: str, values: Optional[Mapping[str, float]], top_ks: List[int]) -> str:
+    if values is None:
+        cells = "no ratings".rjust(9)
+    else:
+        cells = "".join(f"{values[str(k)]:9.4f}" for k in top_ks)
+    return f"  {label:<28}{cells}"
+
+
+def summary_lines(content: Mapping[str, Any]) -> List[str]:
+    """A compact console summary of a metrics.json.
+
+    Filtered top-k accuracy of every ranker on all, warm and cold eval
+    ratings, the model's unfiltered line, the skipped baselines and the
+    blessing with its reasons.
+
+    Args:
+      content: The parsed metrics.json.
+
+    Returns:
+      Lines to print.
+    """
+    protocol = content["protocol"]
+    counts = content["counts"]
+    top_ks = protocol["top_ks"]
+    primary = protocol["primary"]
+    metrics = content["metrics"]
+    lines = [
+        f"Evaluation: {counts['eval']} eval ratings of {counts['eval_users']} users "
+        f"(warm {counts['warm']}, cold {counts['cold']}), {counts['corpus']} movies; "
+        f"query time: {protocol['query_time']}"
+        + (f"; SAMPLE: {protocol['sample']}" if protocol.get("sampled") else ""),
+        f"Top-k accuracy, {primary} (training movies removed; blessing uses all, "
+        f"k={protocol['blessing_k']}):",
+        "  " + "".ljust(28) + "".join(f"k={k}".rjust(9) for k in top_ks),
+    ]
+    for ranker in content["rankers"]:
+        groups = metrics[primary][ranker]
+        for group in spec.GROUPS:
+            result = groups[group]
+            label = f"{ranker} {group}" if group == spec.ALL else f"  {group}"
+            lines.append(_row(label, result and result[spec.ACCURACY], top_ks))
+    for protocol_name in protocol["protocols"]:
+        if protocol_name == primary:
+            continue
+        result = metrics[protocol_name][spec.CANDIDATE][spec.ALL]
+        lines.append(
+            _row(f"{spec.CANDIDATE} all, {protocol_name}", result[spec.ACCURACY], top_ks)
+        )
+    for name, reason in content["skipped_baselines"].items():
+        lines.append(f"Skipped baseline {reason if reason.startswith(name + ':') else f'{name}: {reason}'}")
+    blessing = content["blessing"]
+    lines.append(f"Blessed: {'yes' if blessing['blessed'] else 'no'}")
+    lines.extend(f"  - {reason}" for reason in blessing["reasons"])
+    return lines

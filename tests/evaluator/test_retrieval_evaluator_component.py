@@ -7,6 +7,7 @@ from tfx import types
 from tfx.types import standard_artifacts
 
 from components.retrieval_evaluator import executor, spec
+from components.retrieval_evaluator import settings as settings_lib
 from components.retrieval_evaluator.component import RetrievalEvaluator
 
 
@@ -14,6 +15,7 @@ def _channels():
     return {
         "model": types.Channel(type=standard_artifacts.Model),
         "examples": types.Channel(type=standard_artifacts.Examples),
+        "candidates": types.Channel(type=standard_artifacts.Examples),
     }
 
 
@@ -23,13 +25,20 @@ def test_component_declares_evaluation_and_blessing_and_default_parameters():
     assert component.outputs[spec.EVALUATION_KEY].type == standard_artifacts.ModelEvaluation
     assert component.outputs[spec.BLESSING_KEY].type == standard_artifacts.ModelBlessing
     assert component.inputs[spec.MODEL_KEY].type == standard_artifacts.Model
+    assert component.inputs[spec.CANDIDATES_KEY].type == standard_artifacts.Examples
     assert spec.BASELINE_MODEL_KEY not in component.inputs
     properties = component.exec_properties
     assert json.loads(properties[spec.TOP_KS_KEY]) == [1, 5, 10, 50, 100]
     assert properties[spec.BLESSING_K_KEY] == 100
     assert properties[spec.MIN_ACCURACY_KEY] == 0.0
-    assert properties[spec.MIN_MARGIN_OVER_POPULARITY_KEY] is None
-    assert properties[spec.BASELINE_TOLERANCE_KEY] == 0.0
+    assert properties[spec.MIN_MARGIN_OVER_BASELINES_KEY] is None
+    assert properties[spec.BLESSING_BASELINES_KEY] is None
+    assert properties[spec.BASELINE_TOLERANCE_KEY] == settings_lib.DEFAULT_BASELINE_TOLERANCE
+    assert properties[spec.QUERY_TIME_KEY] == spec.QUERY_TIME_MODEL_DEFAULT
+    assert properties[spec.RECENT_WINDOW_FRACTION_KEY] == 0.1
+    assert properties[spec.EASE_LAMBDA_KEY] == 300.0
+    assert properties[spec.EASE_MAX_MOVIES_KEY] == 20_000
+    assert properties[spec.KNN_NEIGHBOURS_KEY] == settings_lib.DEFAULT_KNN_NEIGHBOURS
     assert properties[spec.MAX_EVAL_EXAMPLES_KEY] is None
     assert properties[spec.EVAL_SPLIT_KEY] == "eval"
     assert properties[spec.TRAIN_SPLIT_KEY] == "train"
@@ -43,8 +52,11 @@ def test_component_takes_a_baseline_channel_and_thresholds():
         top_ks=[10, 100],
         blessing_k=100,
         min_top_k_accuracy=0.3,
-        min_margin_over_popularity=0.02,
-        baseline_tolerance=0.01,
+        min_margin_over_baselines=0.02,
+        blessing_baselines=["popularity", "ease"],
+        baseline_tolerance=0.03,
+        query_time="rating",
+        ease_max_movies=5_000,
         max_eval_examples=10_000,
         batch_size=256,
     )
@@ -52,8 +64,11 @@ def test_component_takes_a_baseline_channel_and_thresholds():
     properties = component.exec_properties
     assert json.loads(properties[spec.TOP_KS_KEY]) == [10, 100]
     assert properties[spec.MIN_ACCURACY_KEY] == 0.3
-    assert properties[spec.MIN_MARGIN_OVER_POPULARITY_KEY] == 0.02
-    assert properties[spec.BASELINE_TOLERANCE_KEY] == 0.01
+    assert properties[spec.MIN_MARGIN_OVER_BASELINES_KEY] == 0.02
+    assert json.loads(properties[spec.BLESSING_BASELINES_KEY]) == ["popularity", "ease"]
+    assert properties[spec.BASELINE_TOLERANCE_KEY] == 0.03
+    assert properties[spec.QUERY_TIME_KEY] == "rating"
+    assert properties[spec.EASE_MAX_MOVIES_KEY] == 5_000
     assert properties[spec.MAX_EVAL_EXAMPLES_KEY] == 10_000
     assert properties[spec.BATCH_SIZE_KEY] == 256
 
@@ -66,3 +81,52 @@ def test_integer_thresholds_are_accepted_as_floats():
 def test_bad_settings_fail_when_the_component_is_built():
     with pytest.raises(ValueError, match="blessing_k=100 must be one of top_ks"):
         RetrievalEvaluator(**_channels(), top_ks=[1, 10])
+    with pytest.raises(ValueError, match="blessing_baselines must name"):
+        RetrievalEvaluator(**_channels(), blessing_baselines=["svd"])
+    with pytest.raises(ValueError, match="query_time must be one of"):
+        RetrievalEvaluator(**_channels(), query_time="timestamp")
+
+
+def test_keys_and_blessing_constants_are_tfx_evaluators():
+    # spec.py writes them out to stay light to import; they must stay TFX's.
+    from tfx.components.evaluator import constants  # pylint: disable=import-outside-toplevel
+    from tfx.types import standard_component_specs as tfx_keys  # pylint: disable=import-outside-toplevel
+
+    assert (spec.MODEL_KEY, spec.EXAMPLES_KEY, spec.BASELINE_MODEL_KEY) == (
+        tfx_keys.MODEL_KEY, tfx_keys.EXAMPLES_KEY, tfx_keys.BASELINE_MODEL_KEY
+    )
+    assert (spec.EVALUATION_KEY, spec.BLESSING_KEY) == (
+        tfx_keys.EVALUATION_KEY, tfx_keys.BLESSING_KEY
+    )
+    assert (spec.BLESSED_FILE, spec.NOT_BLESSED_FILE) == (
+        constants.BLESSED_FILE_NAME, constants.NOT_BLESSED_FILE_NAME
+    )
+    assert (
+        spec.BLESSED_PROPERTY, spec.CURRENT_MODEL_PROPERTY, spec.CURRENT_MODEL_ID_PROPERTY,
+        spec.BASELINE_MODEL_PROPERTY, spec.BASELINE_MODEL_ID_PROPERTY,
+        spec.BLESSING_MESSAGE_PROPERTY, spec.BLESSED_VALUE, spec.NOT_BLESSED_VALUE,
+    ) == (
+        constants.ARTIFACT_PROPERTY_BLESSED_KEY,
+        constants.ARTIFACT_PROPERTY_CURRENT_MODEL_URI_KEY,
+        constants.ARTIFACT_PROPERTY_CURRENT_MODEL_ID_KEY,
+        constants.ARTIFACT_PROPERTY_BASELINE_MODEL_URI_KEY,
+        constants.ARTIFACT_PROPERTY_BASELINE_MODEL_ID_KEY,
+        constants.ARTIFACT_PROPERTY_BLESSING_MESSAGE_KEY,
+        constants.BLESSED_VALUE,
+        constants.NOT_BLESSED_VALUE,
+    )
+
+
+def test_the_pipeline_settings_import_no_tfx_component():
+    # pipeline.config imports the evaluator's settings; that must not load
+    # TFMA or TFX's components (start-up of every command).
+    import subprocess  # pylint: disable=import-outside-toplevel
+    import sys  # pylint: disable=import-outside-toplevel
+
+    code = (
+        "import sys, pipeline.config; "
+        "print(sorted(m for m in ('tfx.components', 'tensorflow_model_analysis') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -66,6 +66,8 @@ def test_kubeflow_target_has_no_resolver_and_wires_every_artifact(kubeflow_job):
     assert _source(kubeflow_job, "RetrievalTrainer", "transform_graph") == ("Transform", "transform_graph")
     assert _source(kubeflow_job, "RetrievalTrainer", "candidates") == ("MovieLensExampleGen", "candidates")
     assert _source(kubeflow_job, "RetrievalEvaluator", "model") == ("RetrievalTrainer", "model")
+    assert _source(kubeflow_job, "RetrievalEvaluator", "candidates") == ("MovieLensExampleGen", "candidates")
+    assert "train_examples" not in _tasks(kubeflow_job)["RetrievalEvaluator"]["inputs"]["artifacts"]
     assert "baseline_model" not in _tasks(kubeflow_job)["RetrievalEvaluator"]["inputs"]["artifacts"]
     assert _source(kubeflow_job, "VersionedPusher", "model_blessing") == ("RetrievalEvaluator", "blessing")
     # The ValidationGate stops Transform: an explicit dependency without an artifact.
@@ -121,6 +123,8 @@ def test_cluster_adjustments_and_user_code_by_dotted_path(kubeflow_job):
         kubeflow_runner.IMAGE_SCHEMA_DIR + "/ml-100k.pbtxt"
     )
     assert _parameter(kubeflow_job, "RetrievalEvaluator", "baseline_push_destination") == PUSH_DESTINATION
+    # A random split (the default): queries carry no time, the model uses its default.
+    assert _parameter(kubeflow_job, "RetrievalEvaluator", "query_time") == "model_default"
     push = json.loads(_parameter(kubeflow_job, "VersionedPusher", "push_destination"))
     assert push["filesystem"]["base_directory"] == PUSH_DESTINATION
     caching = {name: task["cachingOptions"].get("enableCache", False) for name, task in _tasks(kubeflow_job).items()}
@@ -179,7 +183,8 @@ def test_compile_reads_no_data(tmp_path, capsys):
 
 def test_compile_config_maps_the_run_options_as_build_config_does():
     argv = [*kubeflow_fixtures.SOURCE_ARGS, "--bucketing", "equal_width", "--min-top-k-accuracy", "0.1",
-            "--min-margin-over-popularity", "0.02", "--baseline-tolerance", "0.05", "--no-demographics"]
+            "--min-margin-over-baselines", "0.02", "--blessing-baselines", "popularity,ease",
+            "--baseline-tolerance", "0.05", "--no-demographics"]
     run_args = cli.parser().parse_args(["run", *argv])
     compile_args = cli.parser().parse_args(
         ["compile", "--pipeline-root", "gs://b/r/", "--image", "i", "--output", "o.json", *argv]
@@ -193,6 +198,10 @@ def test_compile_config_maps_the_run_options_as_build_config_does():
     )
     assert cli_kubeflow.compile_config(compile_args) == expected
     assert expected.schema == config_lib.SCHEMA_RATINGS_ONLY
+    assert expected.evaluator == config_lib.EvaluatorConfig(
+        min_top_k_accuracy=0.1, min_margin_over_baselines=0.02,
+        blessing_baselines=("popularity", "ease"), baseline_tolerance=0.05,
+    )
 
 
 def test_settings_are_checked():

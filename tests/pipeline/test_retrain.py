@@ -33,7 +33,7 @@ def _config(work_dir: str, day: int, with_demographics: bool = True) -> config_l
         ),
         schema=config_lib.SCHEMA_ML_100K,
         hyperparameters={"epochs": 2, "batch_size": 512},
-        evaluator=config_lib.EvaluatorConfig(min_margin_over_popularity=None, baseline_tolerance=0.0),
+        evaluator=config_lib.EvaluatorConfig(min_margin_over_baselines=None, baseline_tolerance=0.0),
         warm_start=True,
         window_spans=3,
         analyzer_cache=True,
@@ -61,10 +61,14 @@ def test_day_one_trains_and_pushes_version_one(days):
 
 def test_day_two_pushes_only_if_at_least_as_good_as_the_served_model(days):
     work_dir, _, version1, day2, _ = days
-    metrics = day2.evaluation["metrics"]
-    model = metrics["model"]["top_k_accuracy"]["100"]
-    served = metrics["baseline_model"]["top_k_accuracy"]["100"]
-    assert day2.evaluation["baseline_model_uri"] == version1
+    metrics = day2.evaluation["metrics"]["filtered"]
+    model = metrics["model"]["all"]["top_k_accuracy"]["100"]
+    served = metrics["baseline_model"]["all"]["top_k_accuracy"]["100"]
+    assert day2.evaluation["models"]["baseline_model"] == version1
+    # A temporal split: each eval rating is asked at its own time; the
+    # window's older spans are training data too.
+    assert day2.evaluation["protocol"]["query_time"] == "rating"
+    assert len(day2.evaluation["protocol"]["train_examples"]) == 2
     blessed = day2.evaluation["blessing"]["blessed"]
     assert blessed == (model >= served - 1e-9)
     newest = latest_pushed_model(_config(work_dir, 2).push_destination)

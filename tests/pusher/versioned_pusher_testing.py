@@ -10,13 +10,14 @@ from tfx.utils import proto_utils
 from components.versioned_pusher import executor, spec
 from tests.evaluator.retrieval_evaluator_testing import save_fake_model
 
-RANKINGS = {"u1": ["m2", "m1"]}
-DEFAULT = ["m1", "m2"]
+# Scores per user (u1 ranks m2 first); other users rank m1 first.
+SCORES = {"u1": {"m2": 2.0, "m1": 1.0}}
+DEFAULT = {"m1": 2.0, "m2": 1.0}
 
 
 def model_artifact(uri: str) -> standard_artifacts.Model:
     """A Model artifact holding a tiny SavedModel with the retrieval signature."""
-    return save_fake_model(uri, RANKINGS, DEFAULT)
+    return save_fake_model(uri, SCORES, DEFAULT)
 
 
 def blessing_artifact(uri: str, blessed: bool) -> standard_artifacts.ModelBlessing:

@@ -1,0 +1,89 @@
+"""The evaluator's wiring and settings in ``create_pipeline`` (pure: nothing runs)."""
+
+import json
+
+import pytest
+
+from components.retrieval_evaluator import settings as evaluator_settings
+from components.retrieval_evaluator import spec as evaluator_spec
+from components.retrieval_evaluator.component import RetrievalEvaluator
+from pipeline import cli
+from pipeline import config as config_lib
+from pipeline.pipeline import create_pipeline, query_time_for_split
+
+
+def _evaluator(tmp_path, split_mode="random", window_spans=1, **rules):
+    config = config_lib.PipelineConfig(
+        pipeline_name="wiring",
+        pipeline_root=str(tmp_path / "root"),
+        push_destination=str(tmp_path / "serving"),
+        example_gen=config_lib.ExampleGenConfig(split_mode=split_mode),
+        evaluator=config_lib.EvaluatorConfig(**rules),
+        window_spans=window_spans,
+    )
+    pipeline = create_pipeline(config)
+    (evaluator,) = [c for c in pipeline.components if isinstance(c, RetrievalEvaluator)]
+    return evaluator
+
+
+def test_the_evaluator_ranks_the_example_gens_corpus_with_the_splits_query_time(tmp_path):
+    evaluator = _evaluator(tmp_path)
+    candidates = evaluator.inputs[evaluator_spec.CANDIDATES_KEY]
+    assert candidates.producer_component_id == "MovieLensExampleGen"
+    assert candidates.output_key == "candidates"
+    assert evaluator_spec.TRAIN_EXAMPLES_KEY not in evaluator.inputs
+    properties = evaluator.exec_properties
+    assert properties[evaluator_spec.QUERY_TIME_KEY] == evaluator_spec.QUERY_TIME_MODEL_DEFAULT
+    temporal = _evaluator(tmp_path, split_mode="temporal")
+    assert temporal.exec_properties[evaluator_spec.QUERY_TIME_KEY] == (
+        evaluator_spec.QUERY_TIME_RATING
+    )
+
+
+def test_query_time_follows_the_split_mode():
+    assert query_time_for_split("random") == "model_default"
+    assert query_time_for_split("temporal") == "rating"
+    with pytest.raises(ValueError, match="split mode"):
+        query_time_for_split("by_user")
+
+
+def test_a_span_window_is_the_evaluators_training_data(tmp_path):
+    evaluator = _evaluator(tmp_path, split_mode="temporal", window_spans=3)
+    train = evaluator.inputs[evaluator_spec.TRAIN_EXAMPLES_KEY]
+    assert train.producer_component_id == "span_window_resolver"
+
+
+def test_pipeline_and_component_defaults_are_the_settings_modules(tmp_path):
+    properties = _evaluator(tmp_path).exec_properties
+    defaults = evaluator_settings.Settings()
+    assert properties[evaluator_spec.BASELINE_TOLERANCE_KEY] == defaults.baseline_tolerance
+    assert properties[evaluator_spec.MIN_MARGIN_OVER_BASELINES_KEY] == (
+        config_lib.PIPELINE_MIN_MARGIN_OVER_BASELINES
+    )
+    assert properties[evaluator_spec.BLESSING_BASELINES_KEY] is None
+    assert properties[evaluator_spec.EASE_MAX_MOVIES_KEY] == defaults.ease_max_movies
+    args = cli.parser().parse_args(["run"])
+    assert args.baseline_tolerance == defaults.baseline_tolerance
+    assert args.min_margin_over_baselines == config_lib.PIPELINE_MIN_MARGIN_OVER_BASELINES
+    assert args.blessing_baselines is None
+
+
+def test_blessing_rules_reach_the_evaluator(tmp_path):
+    evaluator = _evaluator(
+        tmp_path, min_margin_over_baselines=0.02, blessing_baselines=("popularity", "ease"),
+        baseline_tolerance=0.0, ease_max_movies=1000,
+    )
+    properties = evaluator.exec_properties
+    assert properties[evaluator_spec.MIN_MARGIN_OVER_BASELINES_KEY] == 0.02
+    assert json.loads(properties[evaluator_spec.BLESSING_BASELINES_KEY]) == ["popularity", "ease"]
+    assert properties[evaluator_spec.BASELINE_TOLERANCE_KEY] == 0.0
+    assert properties[evaluator_spec.EASE_MAX_MOVIES_KEY] == 1000
+
+
+def test_blessing_baselines_on_the_command_line(capsys):
+    args = cli.parser().parse_args(["run", "--blessing-baselines", "popularity, item_knn"])
+    assert args.blessing_baselines == ("popularity", "item_knn")
+    assert cli.parser().parse_args(["run", "--blessing-baselines", "all"]).blessing_baselines is None
+    with pytest.raises(SystemExit):
+        cli.parser().parse_args(["run", "--blessing-baselines", "svd"])
+    assert "expected names of popularity,recent_popularity,item_knn,ease" in capsys.readouterr().err
