@@ -20,6 +20,7 @@ from typing import List, Optional
 # Google client libraries warn about Python 3.10 on import; hide the notice.
 warnings.filterwarnings("ignore", category=FutureWarning)
 
+from components.retrieval_evaluator import spec as evaluator_spec  # pylint: disable=wrong-import-position
 from pipeline import config as config_lib  # pylint: disable=wrong-import-position
 from pipeline import cli_kubeflow  # pylint: disable=wrong-import-position
 
@@ -75,12 +76,36 @@ def _add_training_arguments(parser: argparse.ArgumentParser) -> None:
                        help="train on the newest N spans (rolling window; default: %(default)s)")
     group.add_argument("--analyzer-cache", action="store_true",
                        help="reuse tf.Transform analysis of spans analysed before")
-    group.add_argument("--min-top-k-accuracy", type=float, default=0.0,
-                       help="blessing: minimum top-100 accuracy")
-    group.add_argument("--min-margin-over-popularity", type=float, default=0.0,
-                       help="blessing: required lead over popularity at top-100")
-    group.add_argument("--baseline-tolerance", type=float, default=0.01,
-                       help="blessing: allowed drop vs the latest blessed model")
+    rules = config_lib.EvaluatorConfig()
+    group.add_argument("--min-top-k-accuracy", type=float, default=rules.min_top_k_accuracy,
+                       help="blessing: minimum top-100 accuracy, filtered protocol "
+                            "(default: %(default)s)")
+    group.add_argument("--min-margin-over-baselines", type=float,
+                       default=rules.min_margin_over_baselines,
+                       help="blessing: required top-100 lead over the best counted baseline "
+                            "(default: " + ("none required; the gap is reported"
+                                            if rules.min_margin_over_baselines is None
+                                            else "%(default)s") + ")")
+    group.add_argument("--blessing-baselines", type=_baseline_names,
+                       default=rules.blessing_baselines, metavar="NAME[,NAME...]",
+                       help="baselines that count for --min-margin-over-baselines, of "
+                            f"{','.join(evaluator_spec.BASELINE_NAMES)} (default: all that ran)")
+    group.add_argument("--baseline-tolerance", type=float, default=rules.baseline_tolerance,
+                       help="blessing: allowed top-100 drop vs the served model "
+                            "(default: %(default)s)")
+
+
+def _baseline_names(text: str):
+    """``--blessing-baselines``: comma-separated names, or ``all``."""
+    if text.strip() == "all":
+        return None
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in evaluator_spec.BASELINE_NAMES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"expected names of {','.join(evaluator_spec.BASELINE_NAMES)} (or all), got {text!r}"
+        )
+    return names
 
 
 def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
@@ -145,7 +170,8 @@ def build_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
         hyperparameters=json.loads(args.hyperparameters),
         evaluator=config_lib.EvaluatorConfig(
             min_top_k_accuracy=args.min_top_k_accuracy,
-            min_margin_over_popularity=args.min_margin_over_popularity,
+            min_margin_over_baselines=args.min_margin_over_baselines,
+            blessing_baselines=args.blessing_baselines,
             baseline_tolerance=args.baseline_tolerance,
         ),
         warm_start=args.warm_start,
@@ -159,21 +185,13 @@ def build_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
 
 
 def _print_summary(summary) -> None:
+    from components.retrieval_evaluator.report import summary_lines  # pylint: disable=import-outside-toplevel
+
     print(f"\nPipeline finished in {summary.total_seconds:.1f}s "
           f"({len(summary.cached)} of {len(summary.seconds)} components from cache).")
-    evaluation = summary.evaluation
-    if evaluation:
-        metrics = evaluation["metrics"]
-        print("Top-k accuracy on the eval split (whole corpus):")
-        header = "  " + "".ljust(16) + "".join(f"k={k}".rjust(9) for k in evaluation["top_ks"])
-        print(header)
-        for name, values in metrics.items():
-            row = "".join(f"{values['top_k_accuracy'][str(k)]:9.4f}" for k in evaluation["top_ks"])
-            print(f"  {name:<16}{row}")
-        blessing = evaluation["blessing"]
-        print(f"Blessed: {'yes' if blessing['blessed'] else 'no'}")
-        for reason in blessing["reasons"]:
-            print(f"  - {reason}")
+    if summary.evaluation:
+        for line in summary_lines(summary.evaluation):
+            print(line)
     print(f"Serving model: {summary.pushed_model or 'none pushed'}")
 
 
@@ -264,9 +282,15 @@ def _recommend(args: argparse.Namespace) -> int:
     if model_dir is None:
         print(f"error: no pushed model under {args.work_dir}; run the pipeline first", file=sys.stderr)
         return 2
-    results = recommend.recommend(model_dir, args.user, args.k, args.timestamp)
-    print(f"Top {len(results)} movies for user {args.user} ({model_dir}):")
-    for rank, (movie_id, title, score) in enumerate(results, start=1):
+    try:
+        timestamp = None if args.timestamp is None else recommend.parse_timestamp(args.timestamp)
+        answer = recommend.recommend(model_dir, args.user, args.k, timestamp, args.include_rated)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Top {len(answer.movies)} movies for user {args.user} ({model_dir}):")
+    print(f"  {answer.basis()}")
+    for rank, (movie_id, title, score) in enumerate(answer.movies, start=1):
         print(f"{rank:3d}. {title}  [movie {movie_id}, score {score:.3f}]")
     return 0
 
@@ -299,8 +323,13 @@ def parser() -> argparse.ArgumentParser:
     examples.set_defaults(handler=_examples)
     rec = commands.add_parser("recommend", help="top K movies for a user from the pushed model")
     rec.add_argument("--user", required=True, help="user id")
-    rec.add_argument("--k", type=int, default=10, help="number of movies (default: %(default)s)")
-    rec.add_argument("--timestamp", type=int, default=None, help="query time (default: now)")
+    rec.add_argument("--k", type=int, default=10,
+                     help="number of movies, 1 to the model's K (default: %(default)s)")
+    rec.add_argument("--timestamp", default=None,
+                     help="query time: unix seconds or 'now' (default: the model's latest "
+                          "training time)")
+    rec.add_argument("--include-rated", action="store_true",
+                     help="keep the movies the user rated in training (default: left out)")
     rec.add_argument("--work-dir", default=DEFAULT_WORK_DIR)
     rec.add_argument("--model-dir", default=None, help="a pushed model version directory")
     rec.set_defaults(handler=_recommend)

@@ -3,6 +3,7 @@
 import dataclasses
 from typing import Any, Callable, Dict, List, Mapping, Sequence, Union
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
@@ -206,22 +207,47 @@ def corpus_rows(corpus: Corpus) -> tf.lookup.StaticHashTable:
     )
 
 
-def movie_counts(dataset: tf.data.Dataset, rows: tf.lookup.StaticHashTable, size: int) -> tf.Tensor:
-    """Counts the ratings of each corpus movie in a dataset.
+@dataclasses.dataclass(frozen=True)
+class Interactions:
+    """Who rated which corpus movie when, one entry per rating.
+
+    Attributes:
+      user_index: ``[n]`` the transform's ``user_id_index`` of each rating.
+      movie_rows: ``[n]`` corpus row of each rating's movie.
+      timestamps: ``[n]`` raw rating times.
+    """
+
+    user_index: np.ndarray
+    movie_rows: np.ndarray
+    timestamps: np.ndarray
+
+    def movie_counts(self, size: int) -> np.ndarray:
+        """``[size]`` int64 number of ratings of each corpus row."""
+        return np.bincount(self.movie_rows, minlength=size).astype(np.int64)
+
+
+def interactions(dataset: tf.data.Dataset, rows: tf.lookup.StaticHashTable) -> Interactions:
+    """Reads who rated what and when from transformed rating batches.
 
     Args:
-      dataset: Batches with the pass-through ``movie_id``.
+      dataset: Batches with ``user_id_index`` and the pass-through
+        ``movie_id`` and ``timestamp``.
       rows: ``corpus_rows`` of the corpus.
-      size: Corpus size.
 
     Returns:
-      ``[size]`` int64 counts.
+      The ratings' users, corpus rows and times.
     """
-    counts = tf.zeros([size], tf.int64)
+    users, movies, times = [], [], []
+    user_index = features.transformed_name(features.USER_ID, features.INDEX)
     for batch in dataset:
-        ids = rows.lookup(tf.reshape(batch[features.MOVIE_ID], [-1]))
-        counts += tf.math.bincount(ids, minlength=size, maxlength=size, dtype=tf.int64)
-    return counts
+        users.append(tf.reshape(batch[user_index], [-1]).numpy())
+        movies.append(rows_of(batch, rows).numpy())
+        times.append(tf.reshape(batch[features.TIMESTAMP], [-1]).numpy())
+    return Interactions(
+        user_index=np.concatenate(users).astype(np.int64),
+        movie_rows=np.concatenate(movies).astype(np.int64),
+        timestamps=np.concatenate(times).astype(np.int64),
+    )
 
 
 def rows_of(batch: Mapping[str, tf.Tensor], rows: tf.lookup.StaticHashTable) -> tf.Tensor:

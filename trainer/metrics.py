@@ -1,74 +1,104 @@
-"""Top-k accuracy over the whole corpus, for a model and for popularity."""
+"""The Trainer's own report: filtered top-k accuracy, queried as served.
 
-from typing import Callable, Dict, Iterable, Mapping
+Each eval rating is a query at the model's default time (its latest training
+time: the time a server uses when a request has none), the user's training
+movies are left out of the ranking, and the rank of the rated movie is taken
+by ``retrieval_metrics`` (the one tie rule the Evaluator uses too). The
+Evaluator's report, with every baseline and the warm/cold split, is the one
+that blesses; this one is the Trainer's quick check.
+"""
 
+from typing import Dict, Iterable, Mapping
+
+import numpy as np
 import tensorflow as tf
 
+import retrieval_metrics
 from trainer.data import rows_of
+from trainer.model import RetrievalModel
 from transform_fn import features
 
 DEFAULT_KS = (1, 5, 10, 50, 100)
+# Time features the transform computes from the query time.
+_TIME_FEATURES = (
+    features.transformed_name(features.TIMESTAMP, features.Z_SCORE),
+    features.transformed_name(features.TIMESTAMP, features.BUCKET),
+)
 
 
-def _hits(scores: tf.Tensor, label_rows: tf.Tensor, k: int) -> tf.Tensor:
-    """1.0 where the label ranks within the top k; ties are counted against it."""
-    label_scores = tf.gather(scores, label_rows[:, None], batch_dims=1)
-    at_least_as_good = tf.reduce_sum(tf.cast(scores >= label_scores, tf.int32), axis=1) - 1
-    return tf.cast(at_least_as_good < k, tf.float32)
-
-
-def top_k_accuracy(
-    embed_queries: Callable[[Mapping[str, tf.Tensor]], tf.Tensor],
-    corpus_embeddings: tf.Tensor,
-    dataset: tf.data.Dataset,
-    rows: tf.lookup.StaticHashTable,
-    ks: Iterable[int] = DEFAULT_KS,
-) -> Dict[int, float]:
-    """Share of ratings whose movie ranks in the query's top k of the corpus.
+def query_time_features(
+    transform_layer: tf.keras.layers.Layer, raw_spec: Mapping[str, object], timestamp: int
+) -> Dict[str, tf.Tensor]:
+    """The transformed time features of one query time.
 
     Args:
-      embed_queries: Transformed batch -> ``[batch, d]`` query embeddings.
-      corpus_embeddings: ``[N, d]`` candidate embeddings.
-      dataset: Transformed rating batches.
-      rows: Movie id -> corpus row table.
+      transform_layer: The transform layer.
+      raw_spec: The transform's raw feature spec.
+      timestamp: Unix seconds.
+
+    Returns:
+      Transformed time feature name -> ``[1]`` value, for those that exist.
+    """
+    value = tf.constant([timestamp], tf.int64)
+    if isinstance(raw_spec[features.TIMESTAMP], tf.io.FixedLenFeature):
+        raw = tf.reshape(value, [1, 1])
+    else:
+        raw = tf.SparseTensor([[0, 0]], value, [1, 1])
+    transformed = transform_layer({features.TIMESTAMP: raw})
+    return {name: tf.reshape(transformed[name], [-1]) for name in _TIME_FEATURES if name in transformed}
+
+
+def popularity_scores(train_counts: np.ndarray) -> np.ndarray:
+    """Training rating counts, ties broken towards the lower corpus row.
+
+    Args:
+      train_counts: ``[N]`` ratings of each corpus movie in training.
+
+    Returns:
+      ``[N]`` float64 scores.
+    """
+    size = len(train_counts)
+    return train_counts.astype(np.float64) + 0.5 * (1.0 - np.arange(size) / max(size, 1))
+
+
+def evaluate(
+    model: RetrievalModel,
+    dataset: tf.data.Dataset,
+    time_features: Mapping[str, tf.Tensor],
+    train_counts: np.ndarray,
+    ks: Iterable[int] = DEFAULT_KS,
+) -> Dict[str, Dict[int, float]]:
+    """Filtered top-k accuracy of the model and of popularity on eval batches.
+
+    Args:
+      model: The trained model (its history lists the users' rated movies).
+      dataset: Transformed eval rating batches.
+      time_features: ``query_time_features`` of the model's default time,
+        put in place of each rating's own time.
+      train_counts: ``[N]`` training ratings per corpus movie.
       ks: The cut-offs.
 
     Returns:
-      k -> accuracy.
+      ``{"model": {k: accuracy}, "popularity": {k: accuracy}}``.
     """
-    ks = tuple(ks)
-    hits = {k: 0.0 for k in ks}
-    total = 0
+    corpus = model.corpus_embeddings().numpy()
+    popularity = popularity_scores(train_counts)
+    ranks: Dict[str, list] = {"model": [], "popularity": []}
     for batch in dataset:
-        scores = tf.matmul(embed_queries(batch), corpus_embeddings, transpose_b=True)
-        label_rows = rows_of(batch, rows)
-        for k in ks:
-            hits[k] += float(tf.reduce_sum(_hits(scores, label_rows, k)))
-        total += int(tf.shape(label_rows)[0])
-    return {k: hits[k] / max(total, 1) for k in ks}
-
-
-def popularity_top_k_accuracy(
-    train_counts: tf.Tensor,
-    dataset: tf.data.Dataset,
-    rows: tf.lookup.StaticHashTable,
-    ks: Iterable[int] = DEFAULT_KS,
-) -> Dict[int, float]:
-    """Top-k accuracy of recommending the most-rated training movies to all.
-
-    Args:
-      train_counts: ``[N]`` ratings per corpus movie in the training split.
-      dataset: Transformed rating batches to score.
-      rows: Movie id -> corpus row table.
-      ks: The cut-offs.
-
-    Returns:
-      k -> accuracy.
-    """
-    return top_k_accuracy(
-        lambda batch: tf.ones([tf.size(batch[features.MOVIE_ID]), 1]),
-        tf.cast(train_counts, tf.float32)[:, None],
-        dataset,
-        rows,
-        ks,
-    )
+        size = tf.shape(batch[features.MOVIE_ID])[0]
+        batch = {
+            **batch,
+            **{name: tf.repeat(value, size) for name, value in time_features.items()},
+        }
+        targets = rows_of(batch, model.rows).numpy()
+        rated = model.history_rows(batch)
+        excluded = np.zeros((len(targets), len(corpus)), dtype=bool)
+        excluded[rated.value_rowids().numpy(), rated.flat_values.numpy()] = True
+        queries = model.query_tower(model.with_history(batch, rated)).numpy()
+        scores = {"model": queries @ corpus.T, "popularity": np.tile(popularity, (len(targets), 1))}
+        for name, matrix in scores.items():
+            ranks[name].append(retrieval_metrics.target_ranks(matrix, targets, excluded))
+    return {
+        name: retrieval_metrics.accuracy_at_k(np.concatenate(parts), ks)
+        for name, parts in ranks.items()
+    }

@@ -1,23 +1,32 @@
 """The two-tower retrieval model and its softmax losses.
 
 The towers know nothing of the loss; ``RetrievalModel.compute_loss`` only wires
-them: the query tower embeds the rating's query, and either the whole corpus
-(exact softmax) or the batch's movies (in-batch softmax with a log-Q
-correction) are the candidates.
+them: the query tower embeds the rating's query (with the user's history,
+the rating's own movie left out), and either the whole corpus (exact softmax,
+the user's other rated movies left out of it) or the batch's movies (in-batch
+softmax with a log-Q correction) are the candidates.
 """
 
-from typing import Dict, Optional
+from typing import Dict, Mapping, Optional
 
 import tensorflow as tf
 import tensorflow_recommenders as tfrs
 
 from trainer import config as config_lib
+from trainer import history as history_lib
 from trainer.data import Corpus, rows_of
 from trainer.towers import Tower
+from transform_fn import features
+
+_USER_INDEX = features.transformed_name(features.USER_ID, features.INDEX)
+_MOVIE_INDEX = features.transformed_name(features.MOVIE_ID, features.INDEX)
 
 
 def exact_softmax_loss(
-    queries: tf.Tensor, candidates: tf.Tensor, label_rows: tf.Tensor
+    queries: tf.Tensor,
+    candidates: tf.Tensor,
+    label_rows: tf.Tensor,
+    rated_rows: Optional[tf.RaggedTensor] = None,
 ) -> tf.Tensor:
     """Mean cross-entropy of a softmax over every candidate.
 
@@ -25,11 +34,17 @@ def exact_softmax_loss(
       queries: ``[batch, d]`` query embeddings.
       candidates: ``[N, d]`` embeddings of the whole corpus.
       label_rows: ``[batch]`` row of each query's true candidate.
+      rated_rows: Optional ``[batch, None]`` rows left out of each query's
+        softmax (the other movies its user rated: a served model never
+        recommends them, so they are not competitors). Must not hold the
+        label.
 
     Returns:
       The scalar loss.
     """
     logits = tf.matmul(queries, candidates, transpose_b=True)
+    if rated_rows is not None:
+        logits = history_lib.mask_rated(logits, rated_rows)
     return tf.reduce_mean(
         tf.nn.sparse_softmax_cross_entropy_with_logits(labels=label_rows, logits=logits)
     )
@@ -44,7 +59,11 @@ class RetrievalModel(tfrs.Model):
         candidate_tower: Tower,
         corpus: Corpus,
         loss: str,
+        history: history_lib.UserHistory,
         candidate_probabilities: Optional[tf.Tensor] = None,
+        history_in_query: bool = True,
+        exclude_rated_from_loss: bool = True,
+        history_dropout: float = 0.0,
     ):
         """Builds the model.
 
@@ -53,9 +72,15 @@ class RetrievalModel(tfrs.Model):
           candidate_tower: Embeds transformed movie features.
           corpus: The candidate corpus.
           loss: ``exact_softmax`` or ``in_batch_softmax``.
+          history: The users' training histories.
           candidate_probabilities: ``[N]`` sampling probability of each corpus
             movie in training batches (its rating share), for the log-Q
             correction of the in-batch loss.
+          history_in_query: The query tower reads ``features.MOVIE_HISTORY``.
+          exclude_rated_from_loss: Leave each user's other rated movies out
+            of the exact softmax.
+          history_dropout: Share of each training query's history dropped at
+            random.
         """
         super().__init__()
         if loss == config_lib.LOSS_IN_BATCH and candidate_probabilities is None:
@@ -66,11 +91,21 @@ class RetrievalModel(tfrs.Model):
         self._loss_name = loss
         self._probabilities = candidate_probabilities
         self._rows = None
+        self.user_history = history
+        self._history_in_query = history_in_query
+        self._exclude_rated = exclude_rated_from_loss
+        self._history_dropout = history_dropout
+        self._vocabulary_id_of_row = tf.reshape(corpus.transformed[_MOVIE_INDEX], [-1])
         self.in_batch_task = tfrs.tasks.Retrieval(remove_accidental_hits=True)
 
     def set_rows(self, rows: tf.lookup.StaticHashTable) -> None:
         """Sets the movie id -> corpus row table used for labels."""
         self._rows = rows
+
+    @property
+    def rows(self) -> tf.lookup.StaticHashTable:
+        """The movie id -> corpus row table used for labels."""
+        return self._rows
 
     def corpus_embeddings(self) -> tf.Tensor:
         """Embeds every corpus movie with the candidate tower."""
@@ -86,11 +121,52 @@ class RetrievalModel(tfrs.Model):
             step = tf.autograph.experimental.do_not_convert(step)
         return step(inputs)
 
+    def history_rows(
+        self,
+        inputs: Mapping[str, tf.Tensor],
+        before: Optional[tf.Tensor] = None,
+        leave_out: Optional[tf.Tensor] = None,
+    ) -> tf.RaggedTensor:
+        """The corpus rows of the query users' histories.
+
+        Args:
+          inputs: Transformed features with ``user_id_index``.
+          before: Optional ``[batch]`` query times (history up to them).
+          leave_out: Optional ``[batch]`` corpus rows left out of the history.
+
+        Returns:
+          ``[batch, None]`` rows.
+        """
+        return self.user_history.of(inputs[_USER_INDEX], before=before, leave_out=leave_out)
+
+    def with_history(
+        self, inputs: Mapping[str, tf.Tensor], rows: tf.RaggedTensor
+    ) -> Dict[str, tf.Tensor]:
+        """Adds ``features.MOVIE_HISTORY`` to transformed query features.
+
+        Args:
+          inputs: Transformed query features.
+          rows: ``history_rows`` of the same queries.
+
+        Returns:
+          The features, with the history ids when the query tower reads them.
+        """
+        if not self._history_in_query:
+            return dict(inputs)
+        ids = history_lib.as_vocabulary_ids(rows, self._vocabulary_id_of_row)
+        return {**inputs, features.MOVIE_HISTORY: ids}
+
     def compute_loss(self, inputs: Dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
-        queries = self.query_tower(inputs)
         label_rows = rows_of(inputs, self._rows)
+        rated = self.history_rows(inputs, leave_out=label_rows)
+        seen = rated
+        if self._history_dropout:
+            kept = tf.random.uniform(tf.shape(rated.flat_values)) >= self._history_dropout
+            seen = tf.ragged.boolean_mask(rated, rated.with_flat_values(kept))
+        queries = self.query_tower(self.with_history(inputs, seen))
         if self._loss_name == config_lib.LOSS_EXACT:
-            return exact_softmax_loss(queries, self.corpus_embeddings(), label_rows)
+            masked = rated if self._exclude_rated else None
+            return exact_softmax_loss(queries, self.corpus_embeddings(), label_rows, masked)
         candidates = self.candidate_tower(inputs)
         return self.in_batch_task(
             queries,

@@ -10,8 +10,9 @@ from absl import logging
 
 from trainer import config as config_lib
 from trainer import data, metrics, warm_start
+from trainer.history import UserHistory
 from trainer.model import RetrievalModel
-from trainer.towers import Tower, tower_inputs
+from trainer.towers import Tower, TowerInputs, tower_inputs
 from transform_fn import features, sizes
 
 
@@ -26,7 +27,8 @@ class TrainedModel:
       transform_layer: The transform layer shared by training and serving.
       config: The hyperparameters.
       loss: The loss actually used.
-      eval_metrics: Top-k accuracy of the model and of popularity on eval.
+      eval_metrics: Filtered top-k accuracy of the model and of popularity
+        on eval, queried at the model's default time.
       seconds_per_epoch: Measured training time per epoch.
       warm_started: Embedding rows carried over per table (empty if none).
     """
@@ -51,6 +53,35 @@ def _optimizer(config: config_lib.TrainerConfig) -> tf.keras.optimizers.Optimize
     return optimizers[config.optimizer](learning_rate=config.learning_rate)
 
 
+def query_tower_inputs(
+    spec: Dict[str, object], table_sizes: Dict[str, int], config: config_lib.TrainerConfig
+) -> TowerInputs:
+    """The query tower's inputs: user features, history and (clipped) time.
+
+    Args:
+      spec: The transformed feature spec.
+      table_sizes: ``sizes.categorical_sizes`` of the transform output.
+      config: The hyperparameters.
+
+    Returns:
+      The query tower's inputs; never a feature naming the rating session.
+    """
+    excluded = list(features.SESSION_NAMING_FEATURES)
+    if not config.time_in_query:
+        excluded.append(features.transformed_name(features.TIMESTAMP, features.Z_SCORE))
+    if not config.user_id_in_query:
+        excluded.append(features.transformed_name(features.USER_ID, features.INDEX))
+    inputs = tower_inputs(spec, table_sizes, features.QUERY_FEATURES, excluded)
+    if not config.history_in_query:
+        return inputs
+    movie_ids = table_sizes[features.transformed_name(features.MOVIE_ID, features.INDEX)]
+    return TowerInputs(
+        categorical=inputs.categorical,
+        multivalent={**inputs.multivalent, features.MOVIE_HISTORY: movie_ids},
+        numeric=inputs.numeric,
+    )
+
+
 def build_towers(tf_transform_output: tft.TFTransformOutput, config: config_lib.TrainerConfig):
     """Builds the query and candidate towers from the transform output.
 
@@ -66,7 +97,7 @@ def build_towers(tf_transform_output: tft.TFTransformOutput, config: config_lib.
     excluded = () if config.use_title_hash else (
         features.transformed_name(features.MOVIE_TITLE, features.HASH),
     )
-    query_inputs = tower_inputs(spec, table_sizes, features.QUERY_FEATURES)
+    query_inputs = query_tower_inputs(spec, table_sizes, config)
     candidate_inputs = tower_inputs(spec, table_sizes, features.CANDIDATE_FEATURES, excluded)
     logging.info("Query tower inputs: %s", query_inputs)
     logging.info("Candidate tower inputs: %s", candidate_inputs)
@@ -117,12 +148,27 @@ def train(
         config.seed,
         cache=config.cache_examples,
     )
-    train_counts = data.movie_counts(train_dataset, rows, corpus.size)
+    rated = data.interactions(train_dataset, rows)
+    train_counts = rated.movie_counts(corpus.size)
     probabilities = tf.cast(train_counts, tf.float32) + 1.0
     probabilities /= tf.reduce_sum(probabilities)
+    user_ids = sizes.categorical_sizes(tf_transform_output)[
+        features.transformed_name(features.USER_ID, features.INDEX)
+    ]
+    history = UserHistory(rated.user_index, rated.movie_rows, rated.timestamps, user_ids)
 
     query_tower, candidate_tower = build_towers(tf_transform_output, config)
-    model = RetrievalModel(query_tower, candidate_tower, corpus, loss, probabilities)
+    model = RetrievalModel(
+        query_tower,
+        candidate_tower,
+        corpus,
+        loss,
+        history,
+        probabilities,
+        history_in_query=config.history_in_query,
+        exclude_rated_from_loss=config.exclude_rated_from_loss,
+        history_dropout=config.history_dropout,
+    )
     model.set_rows(rows)
     model.compile(optimizer=_optimizer(config))
 
@@ -141,11 +187,12 @@ def train(
     model.fit(train_dataset, epochs=config.epochs, callbacks=callbacks, verbose=2)
     seconds_per_epoch = (time.perf_counter() - started) / config.epochs
 
-    corpus_embeddings = model.corpus_embeddings()
-    eval_metrics = {
-        "model": metrics.top_k_accuracy(query_tower, corpus_embeddings, eval_dataset, rows),
-        "popularity": metrics.popularity_top_k_accuracy(train_counts, eval_dataset, rows),
-    }
+    time_features = metrics.query_time_features(
+        transform_layer,
+        tf_transform_output.raw_feature_spec(),
+        int(history.latest_time.numpy()),
+    )
+    eval_metrics = metrics.evaluate(model, eval_dataset, time_features, train_counts)
     logging.info("Eval top-k accuracy: %s", eval_metrics)
     return TrainedModel(
         model=model,
@@ -163,5 +210,5 @@ def train(
 def _build(model: RetrievalModel, dataset: tf.data.Dataset) -> None:
     """Creates every variable by running both towers once."""
     batch = next(iter(dataset.take(1)))
-    model.query_tower(batch)
+    model.query_tower(model.with_history(batch, model.history_rows(batch)))
     model.corpus_embeddings()

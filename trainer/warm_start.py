@@ -35,6 +35,8 @@ def vocabulary_of(transformed: str) -> Optional[str]:
     """
     if transformed == features.transformed_name(features.MOVIE_TITLE, features.TOKENS):
         return features.TITLE_TOKENS_VOCABULARY
+    if transformed == features.MOVIE_HISTORY:
+        return features.vocabulary_name(features.MOVIE_ID)
     raw = raw_feature_of(transformed)
     if raw and transformed == features.transformed_name(raw, features.INDEX):
         return features.vocabulary_name(raw)
@@ -120,15 +122,26 @@ def warm_start(model, tf_transform_output: tft.TFTransformOutput, base_model_dir
 
 
 def _remap(variable: tf.Variable, old_table: np.ndarray, old_vocab, new_vocab) -> int:
-    """Copies old rows into the new rows of the same ids; returns how many."""
+    """Copies old rows into the new rows of the same ids; returns how many.
+
+    The rows after the vocabulary (the OOV ids: what unknown values learned)
+    are copied too when both tables have the same number of them.
+    """
+    if old_table.shape[1] != variable.shape[1]:
+        return 0
     old_index = {token: row for row, token in enumerate(old_vocab)}
     new_rows, old_rows = [], []
     for row, token in enumerate(new_vocab):
         if token in old_index and old_index[token] < old_table.shape[0]:
             new_rows.append(row)
             old_rows.append(old_index[token])
-    if new_rows and old_table.shape[1] == variable.shape[1]:
+    carried = len(new_rows)
+    oov = old_table.shape[0] - len(old_vocab)
+    if oov > 0 and oov == variable.shape[0] - len(new_vocab):
+        new_rows += range(len(new_vocab), variable.shape[0])
+        old_rows += range(len(old_vocab), old_table.shape[0])
+    if new_rows:
         variable.scatter_nd_update(
             tf.constant(new_rows, tf.int64)[:, None], tf.constant(old_table[old_rows])
         )
-    return len(new_rows) if old_table.shape[1] == variable.shape[1] else 0
+    return carried

@@ -5,11 +5,13 @@ Computes in Beam, at parity with the TFRS featurization tutorial's Keras layers
 
 - frequency-ordered vocabularies with OOV buckets for
   ``features.VOCABULARY_FEATURES`` (``StringLookup``);
-- z-scores for ``features.Z_SCORE_FEATURES`` (``Normalization``);
+- z-scores for ``features.Z_SCORE_FEATURES`` (``Normalization``), of the
+  value clipped to the analysed range;
 - buckets for ``features.BUCKET_FEATURES``: quantile boundaries, or the seed's
   equal-width boundaries over the analysed min and max (``Discretization``);
 - title tokens through a top-k token vocabulary (``TextVectorization``);
-- title hash bins (``Hashing``), and the raw ``movie_id`` passed through.
+- title hash bins (``Hashing``), and the raw ``movie_id`` and ``timestamp``
+  passed through.
 
 A feature absent from the input schema (ml-20m/25m have no demographics)
 produces no outputs; every output depends only on its own raw feature, so a
@@ -213,11 +215,20 @@ def _numeric_outputs(name: str, raw, bucketing: str) -> Dict[str, tf.Tensor]:
     values = tf.cast(value.values, tf.float64)
     x = tf.cast(value.dense, tf.float64)
     mean = tft.mean(values, name=f"{name}_mean")
+    minimum = tft.min(value.values, name=f"{name}_min")
+    maximum = tft.max(value.values, name=f"{name}_max")
     outputs = {}
     if name in features.Z_SCORE_FEATURES:
         # Population variance, as Keras Normalization and tft.scale_to_z_score.
         std = tf.sqrt(tft.var(values, name=f"{name}_var"))
-        centred = x - mean
+        # Clipped to the analysed range first: a value past it (a query at
+        # "now", months after the data) gets the z-score of the range's edge
+        # instead of an extrapolation the model never saw (Keras
+        # Normalization does not clip; inside the range the two agree).
+        clipped = tf.clip_by_value(
+            x, tf.cast(minimum, tf.float64), tf.cast(maximum, tf.float64)
+        )
+        centred = clipped - mean
         # A constant feature is only centred (tft.scale_to_z_score's rule).
         z = tf.where(std > 0, centred / tf.where(std > 0, std, 1.0), centred)
         z = tf.where(value.present, z, tf.zeros_like(z))
@@ -227,11 +238,7 @@ def _numeric_outputs(name: str, raw, bucketing: str) -> Dict[str, tf.Tensor]:
     if name in features.BUCKET_FEATURES:
         count = features.BUCKET_FEATURES[name]
         if bucketing == features.BUCKETING_EQUAL_WIDTH:
-            boundaries = equal_width_boundaries(
-                tft.min(value.values, name=f"{name}_min"),
-                tft.max(value.values, name=f"{name}_max"),
-                count,
-            )
+            boundaries = equal_width_boundaries(minimum, maximum, count)
         else:
             boundaries = tft.quantiles(
                 tf.cast(value.values, tf.float32),

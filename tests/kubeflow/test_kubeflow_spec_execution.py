@@ -29,7 +29,7 @@ def executed(tmp_path_factory, installed_site):
         str(work / "spec.json"), "kubeflow",
         # Blessing on thresholds alone: this checks executability, not quality.
         ["--schema-dir", os.path.join(installed_site, "pipeline", "schema"),
-         "--min-margin-over-popularity", "-1"],
+         "--min-margin-over-baselines", "-1"],
         pipeline_root=root,
     )
     logs = work / "logs"
@@ -79,7 +79,7 @@ def test_the_pushed_model_answers_a_query(executed):
     features = tf.train.Example.FromString(record.numpy()).features.feature
     user_id = features["user_id"].bytes_list.value[0].decode()
     timestamp = features["timestamp"].int64_list.value[0]
-    results = recommend.recommend(model_dir, user_id, k=5, timestamp=timestamp)
+    results = recommend.recommend(model_dir, user_id, k=5, timestamp=timestamp).movies
     assert len(results) == 5
     assert len({movie_id for movie_id, _, _ in results}) == 5
     scores = [score for _, _, score in results]

@@ -35,7 +35,7 @@ def _config(work_dir: str, with_demographics: bool = True) -> config_lib.Pipelin
         ),
         schema=config_lib.SCHEMA_ML_100K,
         hyperparameters={"epochs": 2, "batch_size": 512},
-        evaluator=config_lib.EvaluatorConfig(min_margin_over_popularity=None),
+        evaluator=config_lib.EvaluatorConfig(min_margin_over_baselines=None),
         beam_pipeline_args=["--direct_running_mode=in_memory", "--direct_num_workers=1"],
     )
 
@@ -69,9 +69,15 @@ def test_every_component_runs_and_progress_is_shown(first_run):
 def test_evaluation_holds_every_metric_and_the_model_is_blessed_and_pushed(first_run):
     _, _, summary, _ = first_run
     metrics = summary.evaluation["metrics"]
-    for ranker in ("model", "popularity"):
-        for family in ("top_k_accuracy", "recall_at_k"):
-            assert set(metrics[ranker][family]) == {"1", "5", "10", "50", "100"}
+    assert summary.evaluation["protocol"]["query_time"] == "model_default"  # random split
+    for protocol in ("filtered", "unfiltered"):
+        for ranker in ("model", "popularity", "recent_popularity", "item_knn", "ease"):
+            for family in ("top_k_accuracy", "recall_at_k"):
+                values = metrics[protocol][ranker]["all"][family]
+                assert set(values) == {"1", "5", "10", "50", "100"}
+    assert summary.evaluation["counts"]["eval"] == (
+        summary.evaluation["counts"]["warm"] + summary.evaluation["counts"]["cold"]
+    )
     assert summary.evaluation["blessing"]["blessed"] is True
     assert summary.pushed_model is not None
     assert os.path.exists(os.path.join(summary.pushed_model, "saved_model.pb"))
@@ -79,7 +85,7 @@ def test_evaluation_holds_every_metric_and_the_model_is_blessed_and_pushed(first
 
 def test_pushed_model_answers_recommend(first_run):
     _, _, summary, _ = first_run
-    results = recommend.recommend(summary.pushed_model, "1", 5)
+    results = recommend.recommend(summary.pushed_model, "1", 5).movies
     assert len(results) == 5
     scores = [score for _, _, score in results]
     assert scores == sorted(scores, reverse=True)

@@ -1,11 +1,12 @@
-"""Numeric tests of the retrieval losses and the top-k metric."""
+"""Numeric tests of the retrieval losses on hand-built batches."""
 
 import math
 
 import numpy as np
 import tensorflow as tf
 
-from trainer import metrics
+import tensorflow_recommenders as tfrs
+
 from trainer.model import exact_softmax_loss
 
 
@@ -28,12 +29,38 @@ def test_exact_softmax_loss_falls_when_the_label_scores_higher():
     assert better < worse
 
 
-def test_top_k_hits_count_ties_against_the_label():
-    scores = tf.constant([[0.9, 0.5, 0.5, 0.1], [0.2, 0.3, 0.4, 0.5]])
-    labels = tf.constant([1, 0], tf.int64)
-    # Row 0: label 0.5 ties with another 0.5 and trails 0.9: rank 3 when ties count against.
-    # Row 1: label 0.2 is last of 4.
-    hits_at_2 = metrics._hits(scores, labels, 2).numpy()  # pylint: disable=protected-access
-    hits_at_3 = metrics._hits(scores, labels, 3).numpy()  # pylint: disable=protected-access
-    np.testing.assert_array_equal(hits_at_2, [0.0, 0.0])
-    np.testing.assert_array_equal(hits_at_3, [1.0, 0.0])
+def test_rated_movies_leave_the_exact_softmax():
+    queries = tf.constant([[1.0, 0.0]])
+    candidates = tf.constant([[2.0, 0.0], [1.0, 0.0], [0.0, 0.0]])
+    labels = tf.constant([1], tf.int64)
+    # Logits [2, 1, 0], label 1. With row 0 (rated) left out: -log(e / (e + 1)).
+    rated = tf.ragged.constant([[0]], dtype=tf.int64)
+    expected = math.log(math.e + 1) - 1
+    loss = exact_softmax_loss(queries, candidates, labels, rated)
+    np.testing.assert_allclose(loss.numpy(), expected, rtol=1e-6)
+    # Without the mask the rated movie competes: log(e^2 + e + 1) - 1.
+    unmasked = exact_softmax_loss(queries, candidates, labels)
+    np.testing.assert_allclose(unmasked.numpy(), math.log(math.e**2 + math.e + 1) - 1, rtol=1e-6)
+
+
+def test_in_batch_loss_subtracts_log_q_of_each_candidate():
+    # Two queries, two in-batch candidates; logits Q C^T = [[1, 0], [0, 1]].
+    queries = tf.constant([[1.0, 0.0], [0.0, 1.0]])
+    candidates = tf.constant([[1.0, 0.0], [0.0, 1.0]])
+    probabilities = tf.constant([0.5, 0.25])
+    task = tfrs.tasks.Retrieval(remove_accidental_hits=True)
+    loss = task(
+        queries,
+        candidates,
+        candidate_sampling_probability=probabilities,
+        candidate_ids=tf.constant([0, 1], tf.int64),
+        compute_metrics=False,
+    )
+    # log-Q: column j loses log(p_j): row 0 [1 - log .5, -log .25], label 0;
+    # row 1 [-log .5, 1 - log .25], label 1. Summed cross-entropy (TFRS's
+    # default reduction is a sum over the batch).
+    rows = np.array([[1 - math.log(0.5), -math.log(0.25)], [-math.log(0.5), 1 - math.log(0.25)]])
+    expected = sum(
+        -row[label] + math.log(np.exp(row).sum()) for row, label in zip(rows, (0, 1))
+    )
+    np.testing.assert_allclose(loss.numpy(), expected, rtol=1e-5)

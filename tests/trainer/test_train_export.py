@@ -113,11 +113,85 @@ def test_serve_raw_agrees_with_serving_default(exported, analysed_data):
     inputs = {
         name: tf.constant([record[name]], dtype=spec.dtype)
         for name, spec in signature.structured_input_signature[1].items()
+        if name != export.EXCLUDE_MOVIE_IDS
     }
-    raw_out = signature(**inputs)
+    raw_out = signature(**inputs, exclude_movie_ids=tf.constant([[b""]]))
     example_out = loaded.signatures["serving_default"](examples=tf.constant([example]))
     np.testing.assert_array_equal(raw_out["movie_ids"].numpy(), example_out["movie_ids"].numpy())
     np.testing.assert_allclose(raw_out["scores"].numpy(), example_out["scores"].numpy(), rtol=1e-5)
+
+
+def _query(user_id, timestamp=None, exclude=()):
+    record = {features.USER_ID: user_id}
+    if timestamp is not None:
+        record[features.TIMESTAMP] = timestamp
+    example = records.to_example(record)
+    example.features.feature[export.EXCLUDE_MOVIE_IDS].bytes_list.value.extend(exclude)
+    return example.SerializeToString()
+
+
+def _train_ratings(data):
+    dataset = tf.data.TFRecordDataset(tf.io.gfile.glob(data.train_files), compression_type="GZIP")
+    return [records.from_example(tf.train.Example.FromString(raw.numpy())) for raw in dataset]
+
+
+def test_excluded_movies_leave_the_answer_and_the_rest_move_up(exported):
+    _, export_dir = exported
+    serve = tf.saved_model.load(export_dir).signatures["serving_default"]
+    before = serve(examples=tf.constant([_query("1")]))["movie_ids"].numpy()[0]
+    after = serve(examples=tf.constant([_query("1", exclude=before[:3])]))["movie_ids"].numpy()[0]
+    assert not set(after) & set(before[:3])
+    np.testing.assert_array_equal(after[: K - 3], before[3:])
+
+
+def test_rated_movies_are_the_users_training_movies(exported, analysed_data):
+    _, export_dir = exported
+    rated = tf.saved_model.load(export_dir).signatures["rated_movies"](
+        examples=tf.constant([_query("1"), _query("no-such-user")])
+    )
+    training = {r[features.MOVIE_ID].encode() for r in _train_ratings(analysed_data) if r[features.USER_ID] == "1"}
+    count = int(rated["num_rated"].numpy()[0])
+    assert count == len(training) > 0
+    assert set(rated["movie_ids"].numpy()[0][:count]) == training
+    assert int(rated["num_rated"].numpy()[1]) == 0
+
+
+def test_a_query_without_time_is_asked_at_the_latest_training_time(exported, analysed_data):
+    _, export_dir = exported
+    loaded = tf.saved_model.load(export_dir)
+    latest = max(r[features.TIMESTAMP] for r in _train_ratings(analysed_data))
+    assert int(loaded.default_query_time.numpy()) == latest
+    embed = loaded.signatures["query_embedding"]
+    untimed, at_latest, now, early = embed(
+        examples=tf.constant(
+            [_query("1"), _query("1", latest), _query("1", 4_000_000_000), _query("1", 1)]
+        )
+    )["embedding"].numpy()
+    np.testing.assert_allclose(untimed, at_latest, rtol=1e-6)
+    # Past the training data the time is clipped: "now" is the latest time.
+    np.testing.assert_allclose(now, at_latest, rtol=1e-6)
+    # Before every rating the history is empty and the time the earliest.
+    assert not np.allclose(early, at_latest)
+
+
+def test_a_query_sees_only_the_history_before_its_time(exported, analysed_data):
+    trained, export_dir = exported
+    ratings = sorted(
+        (r for r in _train_ratings(analysed_data) if r[features.USER_ID] == "1"),
+        key=lambda r: r[features.TIMESTAMP],
+    )
+    first_time = ratings[0][features.TIMESTAMP]
+    model = trained.model
+    transformed = {
+        features.transformed_name(features.USER_ID, features.INDEX): tf.constant(
+            [trained.tf_transform_output.vocabulary_by_name(
+                features.vocabulary_name(features.USER_ID)).index(b"1")], tf.int64
+        )
+    }
+    rows = model.history_rows(transformed, before=tf.constant([first_time]))
+    corpus_ids = trained.corpus.movie_ids.numpy()
+    first_movies = {r[features.MOVIE_ID].encode() for r in ratings if r[features.TIMESTAMP] == first_time}
+    assert {corpus_ids[row] for row in rows.to_list()[0]} == first_movies
 
 
 def test_in_batch_softmax_trains(analysed_data):
@@ -155,3 +229,23 @@ def test_warm_start_keeps_a_user_row_across_a_reordered_vocabulary(exported, ana
     row = vocabulary.index(known_user)
     np.testing.assert_allclose(new_table[row], old_table[row], rtol=1e-6)
     assert carried[table_name] == len(vocabulary)
+
+
+def test_warm_start_carries_every_weight_of_both_towers(exported, analysed_data):
+    trained, export_dir = exported
+    fresh = _train(analysed_data, None, epochs=1, learning_rate=1e-9, seed=123)
+    carried = warm_start.warm_start(fresh.model, fresh.tf_transform_output, export_dir)
+    for tower_name in ("query_tower", "candidate_tower"):
+        old_weights = getattr(trained.model, tower_name).weights
+        new_weights = getattr(fresh.model, tower_name).weights
+        assert len(new_weights) == len(old_weights) > 0
+        for old, new in zip(old_weights, new_weights):
+            np.testing.assert_allclose(new.numpy(), old.numpy(), rtol=1e-6, err_msg=f"{tower_name}: {new.name}")
+    vocabulary_tables = {
+        name
+        for tower in (fresh.model.query_tower, fresh.model.candidate_tower)
+        for name in tower.embedding_tables
+        if warm_start.vocabulary_of(name)
+    }
+    assert features.MOVIE_HISTORY in vocabulary_tables
+    assert set(carried) == vocabulary_tables

@@ -50,6 +50,7 @@ MOVIE_OUTPUTS = {
     T(features.MOVIE_TITLE, features.HASH),
 }
 QUERY_OUTPUTS = {
+    features.TIMESTAMP,
     T(features.USER_ID, features.INDEX),
     T(features.TIMESTAMP, features.Z_SCORE),
     T(features.TIMESTAMP, features.BUCKET),
@@ -72,7 +73,7 @@ def test_outputs_only_for_present_features(transformed):
     assert set(rows_out[0]) == MOVIE_OUTPUTS | QUERY_OUTPUTS
     assert set(sizes.categorical_sizes(tf_transform_output)) == (
         MOVIE_OUTPUTS | QUERY_OUTPUTS
-    ) - {features.MOVIE_ID, T(features.TIMESTAMP, features.Z_SCORE)}
+    ) - {features.MOVIE_ID, features.TIMESTAMP, T(features.TIMESTAMP, features.Z_SCORE)}
 
 
 def test_missing_title_and_fixed_shape_genres(transformed):

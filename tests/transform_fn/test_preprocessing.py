@@ -75,6 +75,7 @@ def test_output_names_and_types(tf_transform_output):
         **{T(f, features.BUCKET): tf.int64 for f in features.BUCKET_FEATURES},
         T(features.MOVIE_TITLE, features.HASH): tf.int64,
         features.MOVIE_ID: tf.string,
+        features.TIMESTAMP: tf.int64,
     }
     expected_varlen = {
         T(features.MOVIE_GENRES, features.INDEX): tf.int64,
@@ -160,12 +161,22 @@ def test_unseen_and_missing_values_at_serving(tf_transform_output):
     assert out[T(features.USER_OCCUPATION_TEXT, features.INDEX)] == [2, 2]
     assert out[T(features.USER_ZIP_CODE, features.INDEX)] == [3, 0]
     assert out[T(features.TIMESTAMP, features.BUCKET)] == [0, 999]
-    # Missing age -> the mean's bucket (3) and z 0; 200 -> the last bucket.
+    # Missing age -> the mean's bucket (3) and z 0; 200 -> the last bucket,
+    # and the z-score of the analysed maximum (60): clipped, not extrapolated.
     assert out[T(features.RAW_USER_AGE, features.BUCKET)] == [3, 9]
     np.testing.assert_allclose(
-        out[T(features.RAW_USER_AGE, features.Z_SCORE)], [0.0, (200 - AGE_MEAN) / AGE_STD],
+        out[T(features.RAW_USER_AGE, features.Z_SCORE)], [0.0, (60 - AGE_MEAN) / AGE_STD],
         rtol=1e-6,
     )
+    # Times before and after the analysed 100..600 get the edges' z-scores.
+    edges = layer({features.TIMESTAMP: tf.constant([100, 600], tf.int64)})
+    np.testing.assert_allclose(
+        out[T(features.TIMESTAMP, features.Z_SCORE)],
+        edges[T(features.TIMESTAMP, features.Z_SCORE)].numpy(),
+        rtol=1e-6,
+    )
+    # The raw time passes through unchanged, for the trainer's histories.
+    assert out[features.TIMESTAMP] == [-5, 10**10]
     genres = layer(raw)[T(features.MOVIE_GENRES, features.INDEX)]
     assert tf.sparse.to_dense(genres).numpy().tolist() == [[2], [6]]
     tokens = layer(raw)[T(features.MOVIE_TITLE, features.TOKENS)]

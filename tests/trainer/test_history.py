@@ -1,0 +1,64 @@
+"""The users' training histories on hand-built ratings."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from trainer.history import UserHistory, as_vocabulary_ids, mask_rated
+
+# Ratings (user index, corpus row, time): user 0 rated rows 3 (t=20) and 1
+# (t=10); user 2 rated row 0 (t=5); user 1 (and the OOV id 3) rated nothing.
+_USERS = np.array([0, 2, 0])
+_ROWS = np.array([3, 0, 1])
+_TIMES = np.array([20, 5, 10])
+
+
+@pytest.fixture(name="history")
+def _history():
+    return UserHistory(_USERS, _ROWS, _TIMES, num_users=4)
+
+
+def test_each_user_gets_their_rows_oldest_first(history):
+    rows = history.of(tf.constant([0, 1, 2, 3]))
+    assert rows.to_list() == [[1, 3], [], [0], []]
+
+
+def test_history_stops_at_the_query_time(history):
+    rows = history.of(tf.constant([0, 0, 0]), before=tf.constant([9, 10, 25]))
+    assert rows.to_list() == [[], [1], [1, 3]]
+
+
+def test_the_predicted_movie_is_left_out(history):
+    rows = history.of(tf.constant([0, 2]), leave_out=tf.constant([3, 7]))
+    assert rows.to_list() == [[1], [0]]
+
+
+def test_ids_past_the_table_have_no_history(history):
+    assert history.of(tf.constant([17])).to_list() == [[]]
+
+
+def test_latest_time_is_the_newest_rating(history):
+    assert int(history.latest_time.numpy()) == 20
+
+
+def test_mismatched_or_out_of_range_inputs_are_refused():
+    with pytest.raises(ValueError, match="one user, movie and time"):
+        UserHistory(_USERS, _ROWS[:2], _TIMES, num_users=4)
+    with pytest.raises(ValueError, match=r"\[0, 2\)"):
+        UserHistory(_USERS, _ROWS, _TIMES, num_users=2)
+
+
+def test_rows_become_vocabulary_ids_and_empty_rows_stay_empty():
+    rows = tf.ragged.constant([[2, 0], []], dtype=tf.int64)
+    ids = as_vocabulary_ids(rows, tf.constant([10, 11, 12], tf.int64))
+    assert tf.sparse.to_dense(ids).numpy().tolist() == [[12, 10], [0, 0]]
+    assert ids.dense_shape.numpy().tolist() == [2, 2]
+    assert ids.indices.numpy().tolist() == [[0, 0], [0, 1]]
+
+
+def test_mask_pushes_only_the_rated_logits_down():
+    logits = tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    masked = mask_rated(logits, tf.ragged.constant([[2], [0, 1]], dtype=tf.int64)).numpy()
+    assert masked[0, :2].tolist() == [1.0, 2.0]
+    assert masked[1, 2] == 6.0
+    assert masked[0, 2] < -1e8 and masked[1, 0] < -1e8 and masked[1, 1] < -1e8

@@ -1,0 +1,125 @@
+"""Users' training histories: built by the Trainer, carried by the served model.
+
+The query tower reads a user's history (the movies they rated in training
+before the query time, never the rating's own movie) as the mean of their
+embeddings. The history of every user in the training data is kept in the
+model as three variables (corpus rows and rating times in user and time
+order, and each user's slice), so a caller sends only ``user_id`` and the
+model finds the rest, and every training run refreshes it.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+
+class UserHistory(tf.Module):
+    """Corpus rows and times of each user's training ratings, by user index.
+
+    The user index is the transform's ``user_id_index`` (vocabulary id); ids
+    without training ratings (the OOV id, unknown users) have no history.
+    """
+
+    def __init__(
+        self,
+        user_index: np.ndarray,
+        movie_rows: np.ndarray,
+        timestamps: np.ndarray,
+        num_users: int,
+        name: str = "user_history",
+    ):
+        """Builds the history from the training ratings.
+
+        Args:
+          user_index: ``[n]`` user vocabulary id of each training rating.
+          movie_rows: ``[n]`` corpus row of each rating's movie.
+          timestamps: ``[n]`` raw time of each rating (unix seconds).
+          num_users: Number of user ids (vocabulary plus OOV ids).
+          name: The module's name.
+
+        Raises:
+          ValueError: On mismatched lengths or user ids outside
+            ``[0, num_users)``.
+        """
+        super().__init__(name=name)
+        user_index = np.asarray(user_index, dtype=np.int64)
+        movie_rows = np.asarray(movie_rows, dtype=np.int64)
+        timestamps = np.asarray(timestamps, dtype=np.int64)
+        if not len(user_index) == len(movie_rows) == len(timestamps):
+            raise ValueError(
+                f"History needs one user, movie and time per rating; got "
+                f"{len(user_index)}, {len(movie_rows)} and {len(timestamps)}"
+            )
+        if len(user_index) and (user_index.min() < 0 or user_index.max() >= num_users):
+            raise ValueError(f"User ids must lie in [0, {num_users})")
+        order = np.lexsort((timestamps, user_index))
+        splits = np.concatenate([[0], np.cumsum(np.bincount(user_index, minlength=num_users))])
+        self.rows = tf.Variable(movie_rows[order], trainable=False, name="rows")
+        self.times = tf.Variable(timestamps[order], trainable=False, name="times")
+        self.row_splits = tf.Variable(splits.astype(np.int64), trainable=False, name="row_splits")
+        latest = int(timestamps.max()) if len(timestamps) else 0
+        self.latest_time = tf.Variable(latest, dtype=tf.int64, trainable=False, name="latest_time")
+
+    def of(
+        self,
+        users: tf.Tensor,
+        before: tf.Tensor = None,
+        leave_out: tf.Tensor = None,
+    ) -> tf.RaggedTensor:
+        """The corpus rows of some users' histories, oldest first.
+
+        Args:
+          users: ``[batch]`` user vocabulary ids; ids past the table (none in
+            practice) have no history.
+          before: Optional ``[batch]`` query times: keep ratings at or before.
+          leave_out: Optional ``[batch]`` corpus rows to drop (the movie whose
+            rating is being predicted in training).
+
+        Returns:
+          ``[batch, None]`` int64 corpus rows.
+        """
+        users = tf.reshape(tf.cast(users, tf.int64), [-1])
+        num_users = tf.shape(self.row_splits, out_type=tf.int64)[0] - 1
+        users = tf.where(users < num_users, users, num_users)
+        splits = tf.concat([self.row_splits, self.row_splits[-1:]], axis=0)
+        rows = tf.RaggedTensor.from_row_splits(self.rows, splits, validate=False)
+        times = tf.RaggedTensor.from_row_splits(self.times, splits, validate=False)
+        picked = tf.gather(rows, users)
+        keep = tf.ones_like(picked, dtype=tf.bool)
+        if before is not None:
+            picked_times = tf.gather(times, users)
+            keep &= picked_times <= tf.reshape(tf.cast(before, tf.int64), [-1, 1])
+        if leave_out is not None:
+            keep &= picked != tf.reshape(tf.cast(leave_out, tf.int64), [-1, 1])
+        return tf.ragged.boolean_mask(picked, keep)
+
+
+def as_vocabulary_ids(rows: tf.RaggedTensor, vocabulary_id_of_row: tf.Tensor) -> tf.SparseTensor:
+    """History corpus rows as the ``movie_id`` vocabulary ids the tower embeds.
+
+    Args:
+      rows: ``[batch, None]`` corpus rows (``UserHistory.of``).
+      vocabulary_id_of_row: ``[N]`` the ``movie_id_index`` of each corpus row.
+
+    Returns:
+      ``[batch, None]`` sparse vocabulary ids (empty rows stay empty).
+    """
+    return tf.gather(vocabulary_id_of_row, rows).to_sparse()
+
+
+def mask_rated(logits: tf.Tensor, rated_rows: tf.RaggedTensor) -> tf.Tensor:
+    """Pushes the logits of movies a query's user already rated to -1e9.
+
+    Args:
+      logits: ``[batch, N]`` scores over the corpus.
+      rated_rows: ``[batch, None]`` corpus rows to leave out of the ranking.
+
+    Returns:
+      The masked logits (finite, so a softmax over them stays defined).
+    """
+    indices = tf.stack([rated_rows.value_rowids(), rated_rows.flat_values], axis=1)
+    penalty = tf.scatter_nd(
+        indices,
+        tf.fill(tf.shape(rated_rows.flat_values), tf.constant(-1e9, logits.dtype)),
+        tf.shape(logits, out_type=tf.int64),
+    )
+    return logits + penalty
