@@ -20,7 +20,7 @@ class Recommendations:
       movies: ``(movie_id, title, score)``, best first.
       user_id: The user asked about.
       num_rated: Movies the model knows the user rated (0: a user unknown to
-        the model, a cold start answered from the time and popularity alone).
+        the model, a cold start: the answer has no history to go on).
       excluded_rated: Whether those movies were left out of the answer.
       query_time: The time the query was asked at (unix seconds).
       default_query_time: The model's default query time (its latest
@@ -48,8 +48,8 @@ class Recommendations:
         )
         if not self.known_user:
             return (
-                f"user {self.user_id} is unknown to the model (cold start): the answer "
-                f"is based on the movies popular at {when}, not on their history"
+                f"user {self.user_id} is unknown to the model (cold start): no history, "
+                f"so the answer is what the model ranks first for any new user, at {when}"
             )
         rated = "left out" if self.excluded_rated else "included (--include-rated)"
         return (
