@@ -89,7 +89,9 @@ def _add_training_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--blessing-baselines", type=_baseline_names,
                        default=rules.blessing_baselines, metavar="NAME[,NAME...]",
                        help="baselines that count for --min-margin-over-baselines, of "
-                            f"{','.join(evaluator_spec.BASELINE_NAMES)} (default: all that ran)")
+                            f"{','.join(evaluator_spec.BASELINE_NAMES)} or 'all' (default: "
+                            + ("all that ran" if rules.blessing_baselines is None
+                               else ",".join(rules.blessing_baselines)) + ")")
     group.add_argument("--baseline-tolerance", type=float, default=rules.baseline_tolerance,
                        help="blessing: allowed top-100 drop vs the served model "
                             "(default: %(default)s)")

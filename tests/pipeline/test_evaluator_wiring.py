@@ -57,15 +57,16 @@ def test_pipeline_and_component_defaults_are_the_settings_modules(tmp_path):
     properties = _evaluator(tmp_path).exec_properties
     defaults = evaluator_settings.Settings()
     assert properties[evaluator_spec.BASELINE_TOLERANCE_KEY] == defaults.baseline_tolerance
-    assert properties[evaluator_spec.MIN_MARGIN_OVER_BASELINES_KEY] == (
-        config_lib.PIPELINE_MIN_MARGIN_OVER_BASELINES
-    )
-    assert properties[evaluator_spec.BLESSING_BASELINES_KEY] is None
+    # The pipeline requires at least the popularity baselines by default.
+    assert properties[evaluator_spec.MIN_MARGIN_OVER_BASELINES_KEY] == 0.0
+    assert json.loads(properties[evaluator_spec.BLESSING_BASELINES_KEY]) == [
+        "popularity", "recent_popularity"
+    ]
     assert properties[evaluator_spec.EASE_MAX_MOVIES_KEY] == defaults.ease_max_movies
     args = cli.parser().parse_args(["run"])
     assert args.baseline_tolerance == defaults.baseline_tolerance
     assert args.min_margin_over_baselines == config_lib.PIPELINE_MIN_MARGIN_OVER_BASELINES
-    assert args.blessing_baselines is None
+    assert args.blessing_baselines == config_lib.PIPELINE_BLESSING_BASELINES
 
 
 def test_blessing_rules_reach_the_evaluator(tmp_path):
