@@ -142,6 +142,14 @@ def _example_gen_config(args: argparse.Namespace) -> config_lib.ExampleGenConfig
     )
 
 
+def _hyperparameters(text: str) -> dict:
+    """Reads ``--hyperparameters``; a JSON error names the option."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"--hyperparameters is not JSON ({error}): {text!r}") from None
+
+
 def build_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
     """Turns ``run`` arguments into pipeline settings, checking the data first.
 
@@ -169,7 +177,7 @@ def build_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
         example_gen=gen,
         schema=preflight.auto_schema(settings) if args.schema == "auto" else args.schema,
         bucketing=args.bucketing,
-        hyperparameters=json.loads(args.hyperparameters),
+        hyperparameters=_hyperparameters(args.hyperparameters),
         evaluator=config_lib.EvaluatorConfig(
             min_top_k_accuracy=args.min_top_k_accuracy,
             min_margin_over_baselines=args.min_margin_over_baselines,

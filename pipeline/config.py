@@ -5,6 +5,7 @@ import os
 from typing import Any, Dict, List, Optional, Tuple
 
 from components.movielens_example_gen import spec as example_gen_spec
+from trainer import config as trainer_config
 from components.retrieval_evaluator import settings as evaluator_settings
 from components.retrieval_evaluator import spec as evaluator_spec
 
@@ -137,3 +138,18 @@ class PipelineConfig:
     analyzer_cache: bool = False
     beam_pipeline_args: List[str] = dataclasses.field(default_factory=list)
     enable_cache: bool = True
+
+    def __post_init__(self):
+        """Checks what would otherwise fail only after the data was processed.
+
+        Raises:
+          ValueError: If a hyperparameter is unknown or of the wrong type, or
+            the model would return fewer movies than the Evaluator's largest k.
+        """
+        trainer = trainer_config.TrainerConfig.from_dict(self.hyperparameters)
+        largest_k = max(self.evaluator.top_ks)
+        if trainer.top_k < largest_k:
+            raise ValueError(
+                f"Trainer setting 'top_k' ({trainer.top_k}) is below the Evaluator's "
+                f"largest k ({largest_k}): the model must return at least that many movies"
+            )

@@ -77,6 +77,7 @@ class TrainerConfig:
     time_in_query: bool = False
 
     def __post_init__(self):
+        _check_types(self)
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.optimizer not in OPTIMIZERS:
@@ -102,13 +103,17 @@ class TrainerConfig:
         Raises:
           ValueError: On unknown names or invalid values.
         """
+        if not isinstance(values, Mapping):
+            raise ValueError(
+                f"Trainer settings must be a JSON object of names to values, got {values!r}"
+            )
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"Unknown trainer settings {unknown}; known: {sorted(known)}")
         values = dict(values)
-        if "tower_layers" in values:
-            values["tower_layers"] = tuple(int(v) for v in values["tower_layers"])
+        if isinstance(values.get("tower_layers"), list):
+            values["tower_layers"] = tuple(values["tower_layers"])
         return cls(**values)
 
     def resolved_loss(self, num_candidates: int) -> str:
@@ -125,3 +130,32 @@ class TrainerConfig:
         if num_candidates <= self.exact_softmax_max_candidates:
             return LOSS_EXACT
         return LOSS_IN_BATCH
+
+
+_TYPE_NAMES = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+
+
+def _check_types(config: TrainerConfig) -> None:
+    """Raises ValueError naming the first setting whose value has the wrong type."""
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        wanted = field.type
+        if wanted == Tuple[int, ...]:
+            ok = isinstance(value, tuple) and all(_is_int(v) for v in value)
+            what = "a list of integers"
+        elif wanted is int:
+            ok, what = _is_int(value), _TYPE_NAMES[int]
+        elif wanted is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            what = _TYPE_NAMES[float]
+        else:
+            ok, what = isinstance(value, wanted), _TYPE_NAMES[wanted]
+        if not ok:
+            raise ValueError(
+                f"Trainer setting {field.name!r} must be {what}, got {value!r} "
+                f"({type(value).__name__})"
+            )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
