@@ -216,6 +216,9 @@ def _run(args: argparse.Namespace) -> int:
     except (DataUnavailableError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if os.path.exists(args.work_dir) and not os.path.isdir(args.work_dir):
+        print(f"error: --work-dir {args.work_dir} is a file, not a folder", file=sys.stderr)
+        return 2
     os.makedirs(os.path.abspath(args.work_dir), exist_ok=True)
     print(f"Running {config.pipeline_name} ({config.example_gen.source} data, schema "
           f"{config.schema}, Beam {' '.join(config.beam_pipeline_args)}) in {os.path.abspath(args.work_dir)}")

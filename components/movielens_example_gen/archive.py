@@ -13,6 +13,9 @@ from typing import Iterator, List, Optional, Tuple
 
 import tensorflow as tf
 
+# Bytes of a zip file's end-of-central-directory record, its smallest part.
+_ZIP_END_RECORD_BYTES = 22
+
 
 @dataclasses.dataclass(frozen=True)
 class ArchiveFile:
@@ -52,10 +55,13 @@ def list_files(location: str) -> List[ArchiveFile]:
     if not tf.io.gfile.exists(location):
         raise FileNotFoundError(f"MovieLens archive not found: {location}")
     if not tf.io.gfile.isdir(location):
+        # A zip file ends with a 22-byte directory record; is_zipfile would
+        # seek before the start of a shorter file, which GFile refuses.
+        too_short = tf.io.gfile.stat(location).length < _ZIP_END_RECORD_BYTES
         with tf.io.gfile.GFile(location, "rb") as handle:
-            if not zipfile.is_zipfile(handle):
+            if too_short or not zipfile.is_zipfile(handle):
                 raise ValueError(
-                    f"{location} is neither a folder nor a .zip archive"
+                    f"{location} is not a MovieLens archive: neither a folder nor a .zip archive"
                 )
             with zipfile.ZipFile(handle) as archive:
                 return [

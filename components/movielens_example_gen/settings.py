@@ -4,7 +4,7 @@ import dataclasses
 import json
 from typing import Any, Dict, Mapping, Optional
 
-from components.movielens_example_gen import spec
+from components.movielens_example_gen import spec, synthetic as synthetic_lib
 from components.movielens_example_gen.splits import SplitConfig
 
 
@@ -51,6 +51,8 @@ class Settings:
             )
         if self.max_bad_rows < 0:
             raise ValueError(f"max_bad_rows must be >= 0, got {self.max_bad_rows}")
+        if self.source == spec.SOURCE_SYNTHETIC:
+            _check_synthetic(self.synthetic)
 
     @classmethod
     def from_exec_properties(cls, properties: Mapping[str, Any]) -> "Settings":
@@ -80,3 +82,13 @@ class Settings:
             max_bad_rows=int(properties[spec.MAX_BAD_ROWS_KEY]),
             span=int(properties[spec.SPAN_KEY]),
         )
+
+
+def _check_synthetic(settings: Mapping[str, Any]) -> None:
+    """Builds the synthetic config once, so bad settings fail before Beam runs."""
+    try:
+        synthetic_lib.SyntheticConfig(**settings)
+    except TypeError as error:
+        raise ValueError(f"Synthetic data settings {dict(settings)}: {error}") from None
+    except ValueError as error:
+        raise ValueError(f"Synthetic data: {error}") from None

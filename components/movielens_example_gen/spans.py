@@ -23,7 +23,7 @@ from components.movielens_example_gen.settings import Settings
 
 SPAN_PLACEHOLDER = "{SPAN}"
 # Bump when the synthetic generator's output for the same settings changes.
-SYNTHETIC_GENERATOR_VERSION = 1
+SYNTHETIC_GENERATOR_VERSION = 2
 _READ_CHUNK = 1 << 22
 
 
@@ -108,6 +108,8 @@ def _resolve_grouplens(input_path: str, requested: int) -> ResolvedSource:
                 f"span={requested} requested, but input_path {input_path} has no "
                 f"{SPAN_PLACEHOLDER} placeholder"
             )
+        if not tf.io.gfile.exists(input_path):
+            raise FileNotFoundError(f"MovieLens input not found: {input_path} does not exist")
         return ResolvedSource(0, input_path)
     if requested != spec.LATEST_SPAN:
         path = input_path.replace(SPAN_PLACEHOLDER, str(requested))
