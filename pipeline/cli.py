@@ -288,7 +288,7 @@ def _examples(args: argparse.Namespace) -> int:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    from components.versioned_pusher.publish import latest_pushed_model  # pylint: disable=import-outside-toplevel
+    from components.versioned_pusher import latest_pushed_model  # pylint: disable=import-outside-toplevel
     from pipeline import recommend  # pylint: disable=import-outside-toplevel
 
     model_dir = args.model_dir or latest_pushed_model(_work_paths(args.work_dir)[1])

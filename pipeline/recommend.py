@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from components.movielens_example_gen import records
+from components.versioned_pusher import is_complete
 from trainer.export import EXCLUDE_MOVIE_IDS
 from transform_fn import features
 
@@ -101,8 +102,14 @@ def recommend(
       The recommendations and what they are based on.
 
     Raises:
-      ValueError: If k is outside ``[1, K]`` or the timestamp is not positive.
+      ValueError: If k is outside ``[1, K]``, the timestamp is not positive,
+        or ``model_dir`` is not a complete SavedModel.
     """
+    if not is_complete(model_dir):
+        raise ValueError(
+            f"{model_dir} is not a complete SavedModel (no saved_model.pb, no "
+            "variables, or a damaged graph)"
+        )
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     if timestamp is not None and timestamp <= 0:

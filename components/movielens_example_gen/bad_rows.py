@@ -71,7 +71,7 @@ class BadRowsSummary:
 
 
 class BadInputError(ValueError):
-    """Raised when more rows are bad than the configured tolerance."""
+    """Raised when the input cannot make a data set: too many bad rows, or an empty split."""
 
 
 def check_tolerance(summary: BadRowsSummary, max_bad_rows: int) -> None:

@@ -17,7 +17,7 @@ from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
 from components.movielens_example_gen import batches, formats, outputs, spans, spec, splits
-from components.movielens_example_gen.bad_rows import BadRowsSummary, check_tolerance
+from components.movielens_example_gen.bad_rows import BadInputError, BadRowsSummary, check_tolerance
 from components.movielens_example_gen.grouplens_source import ReadGroupLens
 from components.movielens_example_gen.settings import Settings
 from components.movielens_example_gen.source_output import SourceOutput
@@ -117,6 +117,32 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         summary = outputs.read_summary(summary_path)
         _record_properties(examples, candidates, settings, resolved, exec_properties, summary)
         check_tolerance(BadRowsSummary(**summary["bad_rows"]), settings.max_bad_rows)
+        check_no_empty_split(summary["num_examples"], settings)
+
+
+def check_no_empty_split(counts: Dict[str, int], settings: Settings) -> None:
+    """Stops a run whose train, eval or corpus split came out empty.
+
+    Args:
+      counts: Records written per split.
+      settings: The ExampleGen settings (for the reason).
+
+    Raises:
+      BadInputError: Naming each empty split and why it is empty.
+    """
+    names = (*splits.SPLIT_NAMES, spec.CANDIDATES_SPLIT)
+    empty = [name for name in names if not counts.get(name)]
+    if not empty:
+        return
+    ratings = sum(counts.get(name, 0) for name in splits.SPLIT_NAMES)
+    if not ratings:
+        reason = "the input holds no ratings"
+    else:
+        reason = (
+            f"the {settings.split.mode} split with eval_fraction "
+            f"{settings.split.eval_fraction} put all {ratings} ratings on one side"
+        )
+    raise BadInputError(f"Empty split(s) {', '.join(empty)}: {reason}")
 
 
 def _summary(bad: BadRowsSummary, quality: Any, **counts: int) -> Dict[str, Any]:

@@ -18,6 +18,8 @@ import uuid
 from typing import Callable, List, Optional, Tuple
 
 from absl import logging
+from google.protobuf import message
+from tensorflow.core.protobuf import saved_model_pb2
 from tfx.dsl.io import fileio
 from tfx.utils import io_utils
 
@@ -44,8 +46,29 @@ def _versions(base: str) -> List[int]:
 
 
 def is_complete(version_dir: str) -> bool:
-    """Whether a version folder holds a whole SavedModel (its saved_model.pb)."""
-    return fileio.exists(_join(version_dir, spec.SAVED_MODEL_FILE))
+    """Whether a version folder holds a whole SavedModel.
+
+    Whole: its variables' index is there, and its ``saved_model.pb`` (copied
+    last by every push) reads as a SavedModel with a graph.
+
+    Args:
+      version_dir: A version folder.
+
+    Returns:
+      True when the SavedModel is complete.
+    """
+    saved_model = _join(version_dir, spec.SAVED_MODEL_FILE)
+    if not fileio.exists(saved_model) or not fileio.exists(
+        _join(version_dir, spec.VARIABLES_INDEX_FILE)
+    ):
+        return False
+    with fileio.open(saved_model, "rb") as handle:
+        proto = saved_model_pb2.SavedModel()
+        try:
+            proto.ParseFromString(handle.read())
+        except message.DecodeError:
+            return False
+    return bool(proto.meta_graphs)
 
 
 def latest_pushed_model(push_destination: str) -> Optional[str]:
@@ -56,8 +79,8 @@ def latest_pushed_model(push_destination: str) -> Optional[str]:
 
     Returns:
       ``<push_destination>/<version>`` of the largest integer version that
-      holds a ``saved_model.pb``, or None when there is none. Staging folders
-      and incomplete versions are skipped.
+      holds a complete SavedModel (``is_complete``), or None when there is
+      none. Staging folders and incomplete or damaged versions are skipped.
     """
     for version in reversed(_versions(push_destination)):
         path = _join(push_destination, str(version))

@@ -23,6 +23,7 @@ PUSH_BASE_DIRECTORY_PROPERTY = "push_base_directory"
 
 # The file TF Serving (and TFX) treat as "this version is complete".
 SAVED_MODEL_FILE = "saved_model.pb"
+VARIABLES_INDEX_FILE = "variables/variables.index"
 # Prefix of the staging folders beside the versions. TF Serving only loads
 # folders named by an integer, so it never looks into these.
 STAGING_PREFIX = ".tmp-"

@@ -1,5 +1,6 @@
 """Tests of MovieLensExampleGen's executor on real artifacts in a temp dir."""
 
+import os
 import json
 
 import pytest
@@ -87,3 +88,16 @@ def test_newest_span_is_read_when_input_path_has_span_placeholder(tmp_path):
 def test_missing_archive_error_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match="absent.zip"):
         run_executor(str(tmp_path / "out"), properties(input_path=str(tmp_path / "absent.zip")))
+
+
+def test_an_empty_ratings_file_stops_the_run_naming_the_empty_splits(tmp_path):
+    folder = fixtures.write_100k(str(tmp_path / "data"))
+    open(os.path.join(folder, "u.data"), "w").close()
+    with pytest.raises(bad_rows.BadInputError, match="Empty split.s. train, eval: the input holds no ratings"):
+        run_executor(str(tmp_path / "out"), properties(input_path=folder))
+
+
+def test_an_eval_fraction_that_empties_a_split_names_it(tmp_path):
+    folder = fixtures.write_100k(str(tmp_path / "data"))
+    with pytest.raises(bad_rows.BadInputError, match=r"Empty split.s. eval: the random split with eval_fraction 1e-09 put all \d+ ratings on one side"):
+        run_executor(str(tmp_path / "out"), properties(input_path=folder, eval_fraction=1e-9))

@@ -1,6 +1,7 @@
 """VersionedPusher: executor Do() on real artifacts, atomicity under a crash, component."""
 
 import os
+import shutil
 
 import pytest
 import tensorflow as tf
@@ -190,3 +191,20 @@ def test_component_rejects_a_missing_or_non_filesystem_destination():
                 )
             ),
         )
+
+
+@pytest.mark.parametrize("damage", ["no_variables", "truncated_graph", "empty_graph"])
+def test_a_damaged_newest_version_is_skipped_for_the_good_older_one(tmp_path, model, damage):
+    base = tmp_path / "serving"
+    good = run_pusher(str(tmp_path / "p"), model, blessing_artifact(str(tmp_path / "b"), True), str(base))
+    good_dir = good.get_string_custom_property(spec.PUSHED_DESTINATION_PROPERTY)
+    newest = base / str(int(os.path.basename(good_dir)) + 1)
+    shutil.copytree(good_dir, newest)
+    graph = newest / "saved_model.pb"
+    if damage == "no_variables":
+        shutil.rmtree(newest / "variables")
+    elif damage == "truncated_graph":
+        graph.write_bytes(graph.read_bytes()[: len(graph.read_bytes()) // 3])
+    else:
+        graph.write_bytes(b"")
+    assert latest_pushed_model(str(base)) == good_dir

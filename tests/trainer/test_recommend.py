@@ -1,5 +1,6 @@
 """The ``recommend`` command's answers, on a model trained and exported here."""
 
+import shutil
 import time
 
 import pytest
@@ -87,3 +88,17 @@ def test_timestamps_must_be_positive_seconds_or_now(text):
 def test_now_is_the_current_time():
     assert abs(recommend.parse_timestamp("now") - time.time()) < 5
     assert recommend.parse_timestamp("874724710") == 874724710
+
+
+@pytest.mark.parametrize("damage", ["missing", "no_variables", "truncated_graph"])
+def test_a_damaged_or_missing_model_is_a_clear_error(model_dir, tmp_path, damage):
+    broken = tmp_path / "broken"
+    if damage != "missing":
+        shutil.copytree(model_dir, broken)
+        if damage == "no_variables":
+            shutil.rmtree(broken / "variables")
+        else:
+            graph = broken / "saved_model.pb"
+            graph.write_bytes(graph.read_bytes()[:100])
+    with pytest.raises(ValueError, match="is not a complete SavedModel"):
+        recommend.recommend(str(broken), "1", 5)
