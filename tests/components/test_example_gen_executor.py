@@ -1,7 +1,7 @@
 """Tests of MovieLensExampleGen's executor on real artifacts in a temp dir."""
 
-import os
 import json
+import os
 
 import pytest
 
