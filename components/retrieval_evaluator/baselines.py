@@ -167,7 +167,45 @@ def cooccurrence(interactions: TrainingInteractions) -> np.ndarray:
     return result
 
 
-class PopularityBaseline:
+class _CountBaseline:
+    """A baseline ranking every user alike by counts of ratings.
+
+    Subclasses set ``counts`` (``[num_movies]``), ``_scores`` (the strict
+    order as scores) and ``_interactions``.
+    """
+
+    def raw_scores(self, query_user_rows: np.ndarray) -> np.ndarray:
+        """The counts, one row per query.
+
+        Args:
+          query_user_rows: ``[batch]`` user rows; ``-1`` for a cold user.
+
+        Returns:
+          ``[batch, num_movies]`` counts.
+
+        Raises:
+          ValueError: If a query row is not ``-1`` or a user row.
+        """
+        rows = _check_queries(self._interactions, query_user_rows)
+        return np.repeat(self.counts[None, :], len(rows), axis=0)
+
+    def scores(self, query_user_rows: np.ndarray) -> np.ndarray:
+        """The same ranking for every query: most counted first, ties broken.
+
+        Args:
+          query_user_rows: ``[batch]`` user rows; ``-1`` for a cold user.
+
+        Returns:
+          ``[batch, num_movies]`` float32, ``num_movies`` (best) down to 1.
+
+        Raises:
+          ValueError: If a query row is not ``-1`` or a user row.
+        """
+        rows = _check_queries(self._interactions, query_user_rows)
+        return np.repeat(self._scores[None, :], len(rows), axis=0)
+
+
+class PopularityBaseline(_CountBaseline):
     """All-time popularity: the same ranking for every user."""
 
     name = "popularity"
@@ -183,38 +221,8 @@ class PopularityBaseline:
         self._interactions = interactions
         self._scores = _scores_from_order(self.order[None, :])[0]
 
-    def raw_scores(self, query_user_rows: np.ndarray) -> np.ndarray:
-        """Rating counts, one row per query.
 
-        Args:
-          query_user_rows: ``[batch]`` user rows; ``-1`` for a cold user.
-
-        Returns:
-          ``[batch, num_movies]`` float64 counts.
-
-        Raises:
-          ValueError: If a query row is not ``-1`` or a user row.
-        """
-        rows = _check_queries(self._interactions, query_user_rows)
-        return np.repeat(self.counts[None, :], len(rows), axis=0)
-
-    def scores(self, query_user_rows: np.ndarray) -> np.ndarray:
-        """Most-rated first; equal counts: lower movie row first.
-
-        Args:
-          query_user_rows: ``[batch]`` user rows; ``-1`` for a cold user.
-
-        Returns:
-          ``[batch, num_movies]`` float32, ``num_movies`` (best) down to 1.
-
-        Raises:
-          ValueError: If a query row is not ``-1`` or a user row.
-        """
-        rows = _check_queries(self._interactions, query_user_rows)
-        return np.repeat(self._scores[None, :], len(rows), axis=0)
-
-
-class RecentPopularityBaseline:
+class RecentPopularityBaseline(_CountBaseline):
     """Popularity over the last part of the training time range."""
 
     name = "recent_popularity"
@@ -247,36 +255,6 @@ class RecentPopularityBaseline:
         self._scores = _scores_from_order(
             strict_order(self.counts[None, :], popularity.order)
         )[0]
-
-    def raw_scores(self, query_user_rows: np.ndarray) -> np.ndarray:
-        """Recent rating counts, one row per query.
-
-        Args:
-          query_user_rows: ``[batch]`` user rows; ``-1`` for a cold user.
-
-        Returns:
-          ``[batch, num_movies]`` float64 counts in the window.
-
-        Raises:
-          ValueError: If a query row is not ``-1`` or a user row.
-        """
-        rows = _check_queries(self._interactions, query_user_rows)
-        return np.repeat(self.counts[None, :], len(rows), axis=0)
-
-    def scores(self, query_user_rows: np.ndarray) -> np.ndarray:
-        """Most recent ratings first; ties by all-time popularity, then row.
-
-        Args:
-          query_user_rows: ``[batch]`` user rows; ``-1`` for a cold user.
-
-        Returns:
-          ``[batch, num_movies]`` float32, ``num_movies`` (best) down to 1.
-
-        Raises:
-          ValueError: If a query row is not ``-1`` or a user row.
-        """
-        rows = _check_queries(self._interactions, query_user_rows)
-        return np.repeat(self._scores[None, :], len(rows), axis=0)
 
 
 def recent_window_start(timestamps: np.ndarray, window_fraction: float) -> float:
