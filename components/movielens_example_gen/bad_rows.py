@@ -1,7 +1,6 @@
 """Bad input rows: what was wrong, where, and whether the run may go on."""
 
 import dataclasses
-import json
 from typing import Iterable, List
 
 # How many bad rows are quoted in errors and artifact properties.
@@ -52,22 +51,6 @@ class BadRowsSummary:
         """
         ordered = sorted(rows, key=lambda r: (r.file, r.line, r.reason))
         return cls(count, [r.describe() for r in ordered[:SAMPLE_SIZE]])
-
-    def to_json(self) -> str:
-        """Serializes the summary."""
-        return json.dumps(dataclasses.asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> "BadRowsSummary":
-        """Reads a summary written by ``to_json``.
-
-        Args:
-          text: The JSON text.
-
-        Returns:
-          The summary.
-        """
-        return cls(**json.loads(text))
 
 
 class BadInputError(ValueError):
