@@ -41,9 +41,6 @@ class TrainerConfig:
       exclude_rated_from_loss: Leave the user's other rated movies out of
         the exact softmax, as the served model leaves them out of its
         answers.
-      history_dropout: In training, the share of a user's history left out
-        of each query at random (the rated movies still leave the softmax):
-        a denoising regularizer, as in denoising autoencoders.
       user_id_in_query: The query tower embeds the user id itself (besides
         their history and demographics).
       time_in_query: The query tower reads the time's z-score (clipped to
@@ -71,7 +68,6 @@ class TrainerConfig:
     shuffle_buffer: int = 100_000
     cache_examples: bool = True
     history_in_query: bool = True
-    history_dropout: float = 0.0
     user_id_in_query: bool = True
     exclude_rated_from_loss: bool = True
     time_in_query: bool = False
@@ -85,8 +81,6 @@ class TrainerConfig:
         for name in ("embedding_dim", "output_dim", "epochs", "batch_size", "top_k"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0.0 <= self.history_dropout < 1.0:
-            raise ValueError(f"history_dropout must be in [0, 1), got {self.history_dropout}")
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
 

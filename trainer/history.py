@@ -93,6 +93,33 @@ class UserHistory(tf.Module):
         return tf.ragged.boolean_mask(picked, keep)
 
 
+def rated_matrix(
+    history: UserHistory, vocabulary_id_of_row: tf.Tensor, num_vocabulary_ids: int
+) -> tf.SparseTensor:
+    """Every user's history as a sparse ``[users, vocabulary ids]`` matrix of ones.
+
+    Its product with an embedding table is every user's summed history in
+    one sparse matrix product, the training path's way to embed histories
+    (a per-rating ragged lookup costs ~3x more per step).
+
+    Args:
+      history: The users' histories.
+      vocabulary_id_of_row: ``[N]`` the ``movie_id_index`` of each corpus row.
+      num_vocabulary_ids: Columns: the ``movie_id_index`` table size.
+
+    Returns:
+      The matrix, in canonical order.
+    """
+    rows = tf.RaggedTensor.from_row_splits(history.rows, history.row_splits, validate=False)
+    indices = tf.stack(
+        [rows.value_rowids(), tf.gather(vocabulary_id_of_row, rows.flat_values)], axis=1
+    )
+    shape = tf.stack([rows.nrows(), tf.constant(num_vocabulary_ids, tf.int64)])
+    return tf.sparse.reorder(
+        tf.SparseTensor(indices, tf.ones_like(rows.flat_values, tf.float32), shape)
+    )
+
+
 def as_vocabulary_ids(rows: tf.RaggedTensor, vocabulary_id_of_row: tf.Tensor) -> tf.SparseTensor:
     """History corpus rows as the ``movie_id`` vocabulary ids the tower embeds.
 

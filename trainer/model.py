@@ -63,7 +63,6 @@ class RetrievalModel(tfrs.Model):
         candidate_probabilities: Optional[tf.Tensor] = None,
         history_in_query: bool = True,
         exclude_rated_from_loss: bool = True,
-        history_dropout: float = 0.0,
     ):
         """Builds the model.
 
@@ -79,8 +78,6 @@ class RetrievalModel(tfrs.Model):
           history_in_query: The query tower reads ``features.MOVIE_HISTORY``.
           exclude_rated_from_loss: Leave each user's other rated movies out
             of the exact softmax.
-          history_dropout: Share of each training query's history dropped at
-            random.
         """
         super().__init__()
         if loss == config_lib.LOSS_IN_BATCH and candidate_probabilities is None:
@@ -94,8 +91,17 @@ class RetrievalModel(tfrs.Model):
         self.user_history = history
         self._history_in_query = history_in_query
         self._exclude_rated = exclude_rated_from_loss
-        self._history_dropout = history_dropout
         self._vocabulary_id_of_row = tf.reshape(corpus.transformed[_MOVIE_INDEX], [-1])
+        self._rated_matrix = None
+        if history_in_query:
+            self._rated_matrix = history_lib.rated_matrix(
+                history,
+                self._vocabulary_id_of_row,
+                query_tower.embedding_tables[features.MOVIE_HISTORY].size,
+            )
+            self._history_lengths = tf.cast(
+                history.row_splits[1:] - history.row_splits[:-1], tf.float32
+            )
         self.in_batch_task = tfrs.tasks.Retrieval(remove_accidental_hits=True)
 
     def set_rows(self, rows: tf.lookup.StaticHashTable) -> None:
@@ -156,16 +162,39 @@ class RetrievalModel(tfrs.Model):
         ids = history_lib.as_vocabulary_ids(rows, self._vocabulary_id_of_row)
         return {**inputs, features.MOVIE_HISTORY: ids}
 
+    def training_history(self, inputs: Mapping[str, tf.Tensor], label_rows: tf.Tensor) -> tf.Tensor:
+        """``[batch, dim]`` history embeddings of training queries, the target left out.
+
+        The same as the query tower's lookup of ``with_history(inputs,
+        history_rows(inputs, leave_out=label_rows))`` (sum over the square
+        root of the count), from one sparse product of every user's history
+        with the table: the rated movie is subtracted, the count less one.
+
+        Args:
+          inputs: Transformed rating features with ``user_id_index``.
+          label_rows: ``[batch]`` the corpus rows being predicted (each in
+            its user's history).
+
+        Returns:
+          The embeddings.
+        """
+        table = self.query_tower.embedding_tables[features.MOVIE_HISTORY].table
+        users = tf.reshape(tf.cast(inputs[_USER_INDEX], tf.int64), [-1])
+        sums = tf.sparse.sparse_dense_matmul(self._rated_matrix, table)
+        target = tf.gather(table, tf.gather(self._vocabulary_id_of_row, label_rows))
+        others = tf.gather(self._history_lengths, users) - 1.0
+        return (tf.gather(sums, users) - target) / tf.sqrt(tf.maximum(others, 1.0))[:, None]
+
     def compute_loss(self, inputs: Dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
         label_rows = rows_of(inputs, self._rows)
-        rated = self.history_rows(inputs, leave_out=label_rows)
-        seen = rated
-        if self._history_dropout:
-            kept = tf.random.uniform(tf.shape(rated.flat_values)) >= self._history_dropout
-            seen = tf.ragged.boolean_mask(rated, rated.with_flat_values(kept))
-        queries = self.query_tower(self.with_history(inputs, seen))
+        embedded = {}
+        if self._history_in_query:
+            embedded[features.MOVIE_HISTORY] = self.training_history(inputs, label_rows)
+        queries = self.query_tower(inputs, embedded=embedded)
         if self._loss_name == config_lib.LOSS_EXACT:
-            masked = rated if self._exclude_rated else None
+            masked = None
+            if self._exclude_rated:
+                masked = self.history_rows(inputs, leave_out=label_rows)
             return exact_softmax_loss(queries, self.corpus_embeddings(), label_rows, masked)
         candidates = self.candidate_tower(inputs)
         return self.in_batch_task(

@@ -159,8 +159,27 @@ class Tower(tf.keras.Model):
         ]
         self.projection = tf.keras.layers.Dense(output_dim, name="projection")
 
-    def call(self, inputs: Mapping[str, tf.Tensor]) -> tf.Tensor:
-        parts = [self.embedding_tables[name](inputs[name]) for name in sorted(self.embedding_tables)]
+    def call(
+        self,
+        inputs: Mapping[str, tf.Tensor],
+        embedded: Optional[Mapping[str, tf.Tensor]] = None,
+    ) -> tf.Tensor:
+        """Embeds a batch.
+
+        Args:
+          inputs: Transformed features.
+          embedded: Optional ``[batch, embedding_dim]`` embeddings computed
+            elsewhere from a table of this tower (the training history, summed
+            once per step), used instead of looking ``inputs`` up.
+
+        Returns:
+          ``[batch, output_dim]`` embeddings.
+        """
+        embedded = embedded or {}
+        parts = [
+            embedded[name] if name in embedded else self.embedding_tables[name](inputs[name])
+            for name in sorted(self.embedding_tables)
+        ]
         parts += [
             tf.reshape(tf.cast(inputs[name], tf.float32), [-1, 1])
             for name in self.tower_inputs.numeric

@@ -167,7 +167,6 @@ def train(
         probabilities,
         history_in_query=config.history_in_query,
         exclude_rated_from_loss=config.exclude_rated_from_loss,
-        history_dropout=config.history_dropout,
     )
     model.set_rows(rows)
     model.compile(optimizer=_optimizer(config))

@@ -10,6 +10,7 @@ import tensorflow as tf
 from components.movielens_example_gen import records
 from trainer import config as config_lib
 from trainer import export, warm_start
+from trainer.data import rows_of
 from trainer.train import train
 from transform_fn import features
 
@@ -249,3 +250,17 @@ def test_warm_start_carries_every_weight_of_both_towers(exported, analysed_data)
     }
     assert features.MOVIE_HISTORY in vocabulary_tables
     assert set(carried) == vocabulary_tables
+
+
+def test_training_history_equals_the_lookup_of_the_ragged_history(exported, analysed_data):
+    trained, _ = exported
+    model = trained.model
+    files = tf.io.gfile.glob(analysed_data.train_files)
+    serialized = [r.numpy() for r in tf.data.TFRecordDataset(files, compression_type="GZIP").take(64)]
+    raw = tf.io.parse_example(tf.constant(serialized), trained.tf_transform_output.raw_feature_spec())
+    batch = trained.transform_layer(raw)
+    labels = rows_of(batch, model.rows)
+    dense = model.training_history(batch, labels)
+    ids = model.with_history(batch, model.history_rows(batch, leave_out=labels))[features.MOVIE_HISTORY]
+    looked_up = model.query_tower.embedding_tables[features.MOVIE_HISTORY](ids)
+    np.testing.assert_allclose(dense.numpy(), looked_up.numpy(), rtol=1e-5, atol=1e-6)
