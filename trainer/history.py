@@ -8,6 +8,8 @@ order, and each user's slice), so a caller sends only ``user_id`` and the
 model finds the rest, and every training run refreshes it.
 """
 
+from typing import Optional
+
 import numpy as np
 import tensorflow as tf
 
@@ -133,20 +135,44 @@ def as_vocabulary_ids(rows: tf.RaggedTensor, vocabulary_id_of_row: tf.Tensor) ->
     return tf.gather(vocabulary_id_of_row, rows).to_sparse()
 
 
-def mask_rated(logits: tf.Tensor, rated_rows: tf.RaggedTensor) -> tf.Tensor:
-    """Pushes the logits of movies a query's user already rated to -1e9.
+# Largest users x movies indicator kept dense for the training mask (256 MB
+# of float32); above it the mask is scattered per batch from the histories.
+DENSE_RATED_LIMIT = 64_000_000
+
+
+def rated_rows(history: UserHistory, num_rows: int) -> Optional[tf.Tensor]:
+    """A dense ``[users + 1, N]`` indicator of each user's rated corpus rows.
+
+    The last row is empty: ids past the users (none in training) rate nothing.
 
     Args:
-      logits: ``[batch, N]`` scores over the corpus.
-      rated_rows: ``[batch, None]`` corpus rows to leave out of the ranking.
+      history: The users' histories.
+      num_rows: Corpus size N.
 
     Returns:
-      The masked logits (finite, so a softmax over them stays defined).
+      float32 1.0 where the user rated the movie, or None above
+      ``DENSE_RATED_LIMIT`` entries.
     """
-    indices = tf.stack([rated_rows.value_rowids(), rated_rows.flat_values], axis=1)
-    penalty = tf.scatter_nd(
-        indices,
-        tf.fill(tf.shape(rated_rows.flat_values), tf.constant(-1e9, logits.dtype)),
-        tf.shape(logits, out_type=tf.int64),
+    num_users = int(history.row_splits.shape[0])
+    if num_users * num_rows > DENSE_RATED_LIMIT:
+        return None
+    rows = tf.RaggedTensor.from_row_splits(history.rows, history.row_splits, validate=False)
+    indices = tf.stack([rows.value_rowids(), rows.flat_values], axis=1)
+    return tf.scatter_nd(
+        indices, tf.ones_like(rows.flat_values, tf.float32), [num_users, num_rows]
     )
-    return logits + penalty
+
+
+def scatter_rated(rows: tf.RaggedTensor, num_rows: int) -> tf.Tensor:
+    """``[batch, N]`` float32 1.0 at each query's ``rows``.
+
+    Args:
+      rows: ``[batch, None]`` corpus rows.
+      num_rows: Corpus size N.
+
+    Returns:
+      The indicator.
+    """
+    indices = tf.stack([tf.cast(rows.value_rowids(), tf.int64), rows.flat_values], axis=1)
+    shape = tf.stack([rows.nrows(out_type=tf.int64), tf.constant(num_rows, tf.int64)])
+    return tf.minimum(tf.scatter_nd(indices, tf.ones_like(rows.flat_values, tf.float32), shape), 1.0)

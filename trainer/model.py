@@ -26,7 +26,7 @@ def exact_softmax_loss(
     queries: tf.Tensor,
     candidates: tf.Tensor,
     label_rows: tf.Tensor,
-    rated_rows: Optional[tf.RaggedTensor] = None,
+    rated: Optional[tf.Tensor] = None,
 ) -> tf.Tensor:
     """Mean cross-entropy of a softmax over every candidate.
 
@@ -34,17 +34,17 @@ def exact_softmax_loss(
       queries: ``[batch, d]`` query embeddings.
       candidates: ``[N, d]`` embeddings of the whole corpus.
       label_rows: ``[batch]`` row of each query's true candidate.
-      rated_rows: Optional ``[batch, None]`` rows left out of each query's
-        softmax (the other movies its user rated: a served model never
-        recommends them, so they are not competitors). Must not hold the
-        label.
+      rated: Optional ``[batch, N]`` float 1.0 at candidates left out of each
+        query's softmax (the other movies its user rated: a served model
+        never recommends them, so they are not competitors). 0 at the label.
 
     Returns:
       The scalar loss.
     """
     logits = tf.matmul(queries, candidates, transpose_b=True)
-    if rated_rows is not None:
-        logits = history_lib.mask_rated(logits, rated_rows)
+    if rated is not None:
+        # Finite, so the softmax stays defined.
+        logits -= 1e9 * rated
     return tf.reduce_mean(
         tf.nn.sparse_softmax_cross_entropy_with_logits(labels=label_rows, logits=logits)
     )
@@ -92,6 +92,7 @@ class RetrievalModel(tfrs.Model):
         self._history_in_query = history_in_query
         self._exclude_rated = exclude_rated_from_loss
         self._vocabulary_id_of_row = tf.reshape(corpus.transformed[_MOVIE_INDEX], [-1])
+        self._rated_rows = history_lib.rated_rows(history, corpus.size)
         self._rated_matrix = None
         if history_in_query:
             self._rated_matrix = history_lib.rated_matrix(
@@ -185,6 +186,16 @@ class RetrievalModel(tfrs.Model):
         others = tf.gather(self._history_lengths, users) - 1.0
         return (tf.gather(sums, users) - target) / tf.sqrt(tf.maximum(others, 1.0))[:, None]
 
+    def _rated(self, inputs: Mapping[str, tf.Tensor], label_rows: tf.Tensor) -> tf.Tensor:
+        """``[batch, N]`` 1.0 where the query's user rated the movie, the label excepted."""
+        if self._rated_rows is None:
+            rows = self.history_rows(inputs, leave_out=label_rows)
+            return history_lib.scatter_rated(rows, self._corpus.size)
+        users = tf.reshape(tf.cast(inputs[_USER_INDEX], tf.int64), [-1])
+        last = tf.shape(self._rated_rows, out_type=tf.int64)[0] - 1
+        rated = tf.gather(self._rated_rows, tf.minimum(users, last))
+        return rated * (1.0 - tf.one_hot(label_rows, self._corpus.size))
+
     def compute_loss(self, inputs: Dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
         label_rows = rows_of(inputs, self._rows)
         embedded = {}
@@ -192,10 +203,11 @@ class RetrievalModel(tfrs.Model):
             embedded[features.MOVIE_HISTORY] = self.training_history(inputs, label_rows)
         queries = self.query_tower(inputs, embedded=embedded)
         if self._loss_name == config_lib.LOSS_EXACT:
-            masked = None
             if self._exclude_rated:
-                masked = self.history_rows(inputs, leave_out=label_rows)
-            return exact_softmax_loss(queries, self.corpus_embeddings(), label_rows, masked)
+                return exact_softmax_loss(
+                    queries, self.corpus_embeddings(), label_rows, rated=self._rated(inputs, label_rows)
+                )
+            return exact_softmax_loss(queries, self.corpus_embeddings(), label_rows)
         candidates = self.candidate_tower(inputs)
         return self.in_batch_task(
             queries,

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from trainer.history import UserHistory, as_vocabulary_ids, mask_rated
+from trainer import history as history_module
+from trainer.history import UserHistory, as_vocabulary_ids, rated_rows, scatter_rated
 
 # Ratings (user index, corpus row, time): user 0 rated rows 3 (t=20) and 1
 # (t=10); user 2 rated row 0 (t=5); user 1 (and the OOV id 3) rated nothing.
@@ -56,9 +57,23 @@ def test_rows_become_vocabulary_ids_and_empty_rows_stay_empty():
     assert ids.indices.numpy().tolist() == [[0, 0], [0, 1]]
 
 
-def test_mask_pushes_only_the_rated_logits_down():
-    logits = tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    masked = mask_rated(logits, tf.ragged.constant([[2], [0, 1]], dtype=tf.int64)).numpy()
-    assert masked[0, :2].tolist() == [1.0, 2.0]
-    assert masked[1, 2] == 6.0
-    assert masked[0, 2] < -1e8 and masked[1, 0] < -1e8 and masked[1, 1] < -1e8
+def test_rated_rows_mark_each_users_movies_and_end_with_an_empty_row(history):
+    # Users 0..3 (3 is the OOV id) plus the empty last row; corpus of 5.
+    dense = rated_rows(history, 5).numpy()
+    assert dense.tolist() == [
+        [0, 1, 0, 1, 0],
+        [0, 0, 0, 0, 0],
+        [1, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0],
+    ]
+
+
+def test_rated_rows_are_not_kept_dense_past_the_limit(history, monkeypatch):
+    monkeypatch.setattr(history_module, "DENSE_RATED_LIMIT", 24)
+    assert rated_rows(history, 5) is None
+
+
+def test_scatter_marks_each_querys_rows_once():
+    rows = tf.ragged.constant([[2, 2], [0, 1]], dtype=tf.int64)
+    assert scatter_rated(rows, 3).numpy().tolist() == [[0, 0, 1], [1, 1, 0]]

@@ -34,7 +34,7 @@ def test_rated_movies_leave_the_exact_softmax():
     candidates = tf.constant([[2.0, 0.0], [1.0, 0.0], [0.0, 0.0]])
     labels = tf.constant([1], tf.int64)
     # Logits [2, 1, 0], label 1. With row 0 (rated) left out: -log(e / (e + 1)).
-    rated = tf.ragged.constant([[0]], dtype=tf.int64)
+    rated = tf.constant([[1.0, 0.0, 0.0]])
     expected = math.log(math.e + 1) - 1
     loss = exact_softmax_loss(queries, candidates, labels, rated)
     np.testing.assert_allclose(loss.numpy(), expected, rtol=1e-6)
