@@ -81,7 +81,7 @@ class UserModel(keras.Model):
         Args:
           user_ids: The distinct user ids.
           timestamp_buckets: Bucket boundaries of the timestamp.
-          timestamps: Every training-data timestamp, to adapt the normalization.
+          timestamps: Every rating's timestamp, to adapt the normalization.
         """
         super().__init__()
         self.user_embedding = keras.Sequential([
