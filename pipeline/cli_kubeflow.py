@@ -66,8 +66,6 @@ def _add_compile_arguments(parser: argparse.ArgumentParser) -> None:
                        help="lower-case letters, digits and hyphens (default: %(default)s)")
     group.add_argument("--schema-dir", default=kubeflow_runner.IMAGE_SCHEMA_DIR,
                        help="the curated schemas' folder as tasks see it (default: inside the image)")
-    group.add_argument("--no-cache", action="store_true",
-                       help="re-execute every task (ExampleGen is never cached anyway)")
     group.add_argument("--trainer-cpu", type=float, default=None, help="CPU limit of the Trainer's pod")
     group.add_argument("--trainer-memory-gb", type=float, default=None,
                        help="memory limit of the Trainer's pod, in GB")
@@ -140,6 +138,7 @@ def compile_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
         "work_dir": cli.DEFAULT_WORK_DIR,
         "beam_mode": "in_memory",
         "beam_workers": 1,
+        "no_cache": False,
     })
     if not PIPELINE_NAME_PATTERN.fullmatch(args.pipeline_name):
         raise ValueError(
@@ -157,7 +156,6 @@ def compile_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
         beam_pipeline_args=beam_profiles.beam_args(
             args.beam_profile, beam_profiles.parse_options(args.beam_option), args.beam_arg
         ),
-        enable_cache=not args.no_cache,
     )
 
 

@@ -18,18 +18,62 @@ PREPROCESSING_FN = "transform_fn.preprocessing.preprocessing_fn"
 RUN_FN = "trainer.run_fn.run_fn"
 
 
-def schema_path(name: str) -> str:
-    """The path of a curated schema shipped with the package.
+def schema_path(name: str, schema_dir: str = SCHEMA_DIR) -> str:
+    """The path of a curated schema.
 
     Args:
       name: One of ``SCHEMAS``.
+      schema_dir: The schemas' folder as the components see it (this
+        package's own by default; inside the image, or on object storage,
+        for a cluster).
 
     Returns:
       Its ``.pbtxt`` path.
+
+    Raises:
+      ValueError: On an unknown schema name.
     """
     if name not in SCHEMAS:
         raise ValueError(f"schema must be one of {SCHEMAS}, got {name!r}")
-    return os.path.join(SCHEMA_DIR, f"{name}.pbtxt")
+    file_name = f"{name}.pbtxt"
+    if "://" in schema_dir:
+        return schema_dir.rstrip("/") + "/" + file_name
+    return os.path.join(schema_dir, file_name)
+
+
+@dataclasses.dataclass(frozen=True)
+class Deployment:
+    """What differs between where the pipeline runs, as ``create_pipeline`` input.
+
+    The defaults are LocalDagRunner's. A cluster target states its own (see
+    ``pipeline/kubeflow_runner.py``), so the pipeline is built for it and the
+    compiled spec is never edited afterwards.
+
+    Attributes:
+      schema_dir: The curated schemas' folder as the components see it.
+      builtin_resolvers: Whether TFX's own resolver nodes run (the latest
+        blessed model for warm start, the latest analyzer cache). Kubeflow
+        Pipelines' open-source backend runs none; Vertex AI and
+        LocalDagRunner do.
+      custom_resolvers: Whether a resolver with this project's own strategy
+        (the rolling span window) runs; only LocalDagRunner's in-process
+        resolution can.
+      trainer_cpu: CPU limit of the Trainer's container (None: the
+        cluster's default; ignored by LocalDagRunner).
+      trainer_memory_gb: Memory limit of the Trainer's container, in GB.
+    """
+
+    schema_dir: str = SCHEMA_DIR
+    builtin_resolvers: bool = True
+    custom_resolvers: bool = True
+    trainer_cpu: Optional[float] = None
+    trainer_memory_gb: Optional[float] = None
+
+    def __post_init__(self):
+        for name in ("trainer_cpu", "trainer_memory_gb"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be > 0, got {value}")
 
 
 @dataclasses.dataclass(frozen=True)

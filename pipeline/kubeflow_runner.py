@@ -10,33 +10,35 @@ Two targets:
 
 * ``kubeflow``: Kubeflow Pipelines (open source, v2 backend). Its backend
   does not implement resolver tasks ("resolver executors not implemented"), so
-  TFX's latest-blessed-model resolver tasks are left out; the evaluator
-  compares the new model with the model being served (the newest pushed
-  version under the push destination). Also runs on Vertex AI Pipelines.
-* ``vertex``: Vertex AI Pipelines, with the resolver tasks as TFX compiles
-  them (needed for ``--warm-start``).
+  the pipeline is built without them: no warm start, no analyzer cache; the
+  evaluator compares the new model with the model being served (the newest
+  pushed version under the push destination). Also runs on Vertex AI.
+* ``vertex``: Vertex AI Pipelines, with TFX's resolver nodes where the
+  settings use them (the latest blessed model for ``--warm-start``).
 
-Adjustments made for a cluster, all visible in the compiled spec:
+What differs from a local run is given to ``create_pipeline`` as a
+``config.Deployment`` (``deployment``), so the compiled spec is the
+compiler's own, never edited afterwards:
 
 * the curated schema is read from the image (``schema_dir``), not from the
   compiling machine's checkout;
-* MovieLensExampleGen is never served from KFP's cache: its custom driver (span
-  resolution and input fingerprint) runs only under LocalDagRunner, because
-  TFX's v2 compiler attaches drivers to FileBasedExampleGen alone. Our executor
-  resolves the span itself, but KFP's cache key cannot see the data, so a
-  cached ExampleGen would hide new data from a scheduled retrain;
-* ``defaultPipelineRoot`` is set, so the YAML form keeps the pipeline root.
+* resolver nodes only where the target runs them;
+* the Trainer's resource limits as its platform config;
+* KFP's cache is off: MovieLensExampleGen must never be served from it (its
+  custom driver, which fingerprints the input, runs only under
+  LocalDagRunner; TFX's v2 compiler attaches drivers to FileBasedExampleGen
+  alone), and everything downstream reads its output;
+* ``defaultPipelineRoot`` is filled in (the compiler leaves it empty), so
+  the YAML form keeps the pipeline root.
 """
 
 import copy
 import dataclasses
 import json
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 import yaml
-from google.protobuf import json_format
-from kfp.pipeline_spec import pipeline_spec_pb2
 
 # TFX, TensorFlow and the components are imported where the pipeline is
 # built, so that the command line's parser and `--help` stay quick.
@@ -57,7 +59,6 @@ EXECUTOR_ENTRY_POINT = (
     "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor",
 )
 INPUTS_SPEC_FLAG = "--json_serialized_inputs_spec_args"
-SCHEMA_FILE_KEY = "schema_file"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,10 +85,6 @@ class KubeflowSettings:
             raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
         if not self.image:
             raise ValueError("image is required: the container image every task runs")
-        for name in ("trainer_cpu", "trainer_memory_gb"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise ValueError(f"{name} must be > 0, got {value}")
 
 
 def is_object_storage(uri: str) -> bool:
@@ -95,8 +92,35 @@ def is_object_storage(uri: str) -> bool:
     return uri.startswith(OBJECT_STORAGE_SCHEMES)
 
 
+def deployment(settings: KubeflowSettings):
+    """What ``create_pipeline`` must know about the cluster target.
+
+    Args:
+      settings: Image, target and placement.
+
+    Returns:
+      The ``config.Deployment``: schemas read where the tasks see them, TFX's
+      resolver nodes only on Vertex AI, no custom resolver, the Trainer's
+      resource limits.
+    """
+    from pipeline import config as config_lib  # pylint: disable=import-outside-toplevel
+
+    return config_lib.Deployment(
+        schema_dir=settings.schema_dir,
+        builtin_resolvers=settings.target == TARGET_VERTEX,
+        custom_resolvers=False,
+        trainer_cpu=settings.trainer_cpu,
+        trainer_memory_gb=settings.trainer_memory_gb,
+    )
+
+
 def build_pipeline(config, settings: KubeflowSettings):
-    """``create_pipeline`` with the cluster adjustments applied to its nodes.
+    """``create_pipeline`` for the cluster.
+
+    KFP's cache is off for the whole pipeline: the ExampleGen must never be
+    served from it (its cache key cannot see the data; see the module
+    docstring), and every other task but the schema import reads the
+    ExampleGen's fresh output, so none of them could be served from it either.
 
     Args:
       config: The ``PipelineConfig`` (no metadata connection: Kubeflow has
@@ -110,46 +134,13 @@ def build_pipeline(config, settings: KubeflowSettings):
       ValueError: If warm start is asked for on the ``kubeflow`` target, or a
         rolling span window anywhere.
     """
-    # pylint: disable=import-outside-toplevel
-    from tfx.components.schema_gen.import_schema_gen import component as import_schema_gen
+    from pipeline.pipeline import create_pipeline  # pylint: disable=import-outside-toplevel
 
-    from components.retrieval_evaluator import spec as evaluator_spec
-    from components.retrieval_evaluator.component import RetrievalEvaluator
-    from components.retrieval_trainer.component import RetrievalTrainer
-    from pipeline.pipeline import create_pipeline
-
-    if config.warm_start and settings.target == TARGET_KUBEFLOW:
-        raise ValueError(
-            "--warm-start needs TFX's latest-blessed-model resolver, which the Kubeflow "
-            "Pipelines backend does not implement; compile with --target vertex"
-        )
-    if config.window_spans > 1:
-        raise ValueError(
-            "--window-spans > 1 resolves spans with a custom resolver strategy, which TFX's "
-            "Kubeflow compiler cannot compile (it knows only the latest-artifact and "
-            "latest-blessed-model resolvers); on Kubeflow each run trains on the span it reads"
-        )
-    pipeline = create_pipeline(config, metadata_connection_config=None)
-    for node in pipeline.components:
-        if isinstance(node, import_schema_gen.ImportSchemaGen):
-            schema_file = os.path.basename(node.exec_properties[SCHEMA_FILE_KEY])
-            node.exec_properties[SCHEMA_FILE_KEY] = _join(settings.schema_dir, schema_file)
-        elif isinstance(node, RetrievalEvaluator):
-            # The baseline is the served model (the resolver is not there on
-            # the kubeflow target); create_pipeline may already say so.
-            key = evaluator_spec.BASELINE_PUSH_DESTINATION_KEY
-            if node.exec_properties.get(key) is None:
-                node.exec_properties[key] = config.push_destination
-        elif isinstance(node, RetrievalTrainer) and (
-            settings.trainer_cpu or settings.trainer_memory_gb
-        ):
-            node.with_platform_config(
-                pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec(
-                    cpu_limit=settings.trainer_cpu or 0.0,
-                    memory_limit=settings.trainer_memory_gb or 0.0,
-                )
-            )
-    return pipeline
+    return create_pipeline(
+        dataclasses.replace(config, enable_cache=False),
+        metadata_connection_config=None,
+        deployment=deployment(settings),
+    )
 
 
 def compile_pipeline(config, settings: KubeflowSettings) -> Dict[str, Any]:
@@ -163,12 +154,8 @@ def compile_pipeline(config, settings: KubeflowSettings) -> Dict[str, Any]:
       The PipelineJob: ``pipelineSpec``, ``runtimeConfig`` (pipeline root),
       ``displayName`` and ``labels``.
     """
-    # pylint: disable=import-outside-toplevel
-    from tfx import v1 as tfx
+    from tfx import v1 as tfx  # pylint: disable=import-outside-toplevel
 
-    from components.movielens_example_gen.component import MovieLensExampleGen
-
-    pipeline = build_pipeline(config, settings)
     runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
         config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(
             default_image=settings.image,
@@ -178,17 +165,10 @@ def compile_pipeline(config, settings: KubeflowSettings) -> Dict[str, Any]:
             use_pipeline_spec_2_1=True,
         )
     )
-    job = runner.run(pipeline, write_out=False)
-    spec = job["pipelineSpec"]
-    spec["defaultPipelineRoot"] = config.pipeline_root
-    _never_cache(spec, _task_name(pipeline, MovieLensExampleGen))
-    if settings.target == TARGET_KUBEFLOW:
-        drop_resolver_tasks(spec)
-    # Through the proto and back: checks the edits, and gives the form the kfp
-    # client sends (default values such as enableCache=false left out).
-    job["pipelineSpec"] = json_format.MessageToDict(
-        json_format.ParseDict(spec, pipeline_spec_pb2.PipelineSpec())
-    )
+    job = runner.run(build_pipeline(config, settings), write_out=False)
+    # The compiler leaves the spec's own root empty (the job's runtimeConfig
+    # has it); the YAML form, uploaded without a job, needs it there.
+    job["pipelineSpec"]["defaultPipelineRoot"] = config.pipeline_root
     return job
 
 
@@ -208,74 +188,6 @@ def write_spec(job: Dict[str, Any], output: str) -> None:
             yaml.safe_dump(job["pipelineSpec"], handle, sort_keys=True)
         else:
             json.dump(job, handle, indent=2, sort_keys=True)
-
-
-def drop_resolver_tasks(spec: Dict[str, Any]) -> List[str]:
-    """Removes resolver tasks and every reference to their outputs, in place.
-
-    Consumers lose the input (RetrievalEvaluator's ``baseline_model`` is
-    optional) and the dependency; their container's inputs-spec argument is
-    rebuilt from the trimmed component definition, as TFX builds it.
-
-    Args:
-      spec: A PipelineSpec dict.
-
-    Returns:
-      The removed task names.
-    """
-    tasks = spec["root"]["dag"]["tasks"]
-    executors = spec["deploymentSpec"]["executors"]
-    components = spec["components"]
-    dropped = sorted(
-        name
-        for name, task in tasks.items()
-        if "resolver" in executors[components[task["componentRef"]["name"]]["executorLabel"]]
-    )
-    for name in dropped:
-        component = components.pop(tasks.pop(name)["componentRef"]["name"])
-        executors.pop(component["executorLabel"])
-    for task in tasks.values():
-        if "dependentTasks" in task:
-            task["dependentTasks"] = [d for d in task["dependentTasks"] if d not in dropped]
-            if not task["dependentTasks"]:
-                del task["dependentTasks"]
-        inputs = task.get("inputs", {}).get("artifacts", {})
-        lost = [
-            key
-            for key, source in inputs.items()
-            if source.get("taskOutputArtifact", {}).get("producerTask") in dropped
-        ]
-        if not lost:
-            continue
-        component = components[task["componentRef"]["name"]]
-        for key in lost:
-            del inputs[key]
-            del component["inputDefinitions"]["artifacts"][key]
-        _rebuild_inputs_spec_arg(executors[component["executorLabel"]], component)
-    return dropped
-
-
-def _rebuild_inputs_spec_arg(executor: Dict[str, Any], component: Dict[str, Any]) -> None:
-    args = executor.get("container", {}).get("args", [])
-    if INPUTS_SPEC_FLAG in args:
-        definitions = json_format.ParseDict(
-            component["inputDefinitions"], pipeline_spec_pb2.ComponentInputsSpec()
-        )
-        args[args.index(INPUTS_SPEC_FLAG) + 1] = json_format.MessageToJson(
-            definitions, sort_keys=True
-        )
-
-
-def _never_cache(spec: Dict[str, Any], task_name: str) -> None:
-    spec["root"]["dag"]["tasks"][task_name]["cachingOptions"] = {"enableCache": False}
-
-
-def _task_name(pipeline, node_type: type) -> str:
-    return next(node.id for node in pipeline.components if isinstance(node, node_type))
-
-
-def _join(folder: str, name: str) -> str:
-    return folder.rstrip("/") + "/" + name if "://" in folder else os.path.join(folder, name)
 
 
 def container_tasks(spec: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:

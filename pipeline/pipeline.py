@@ -68,6 +68,15 @@ def _analyzer_cache() -> Resolver:
     ).with_id(ANALYZER_CACHE_RESOLVER_ID)
 
 
+def _latest_blessed_model() -> Resolver:
+    """The newest model the Evaluator blessed: the warm start's base model."""
+    return Resolver(
+        strategy_class=LatestBlessedModelStrategy,
+        model=Channel(type=standard_artifacts.Model),
+        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
+    ).with_id(LATEST_BLESSED_RESOLVER_ID)
+
+
 def build_example_gen(gen: config_lib.ExampleGenConfig) -> MovieLensExampleGen:
     """The pipeline's ExampleGen for some settings.
 
@@ -130,29 +139,75 @@ def query_time_for_split(split_mode: str) -> str:
     return modes[split_mode]
 
 
+def _check_deployment(config: config_lib.PipelineConfig, deployment: config_lib.Deployment) -> None:
+    """Refuses settings the deployment cannot run."""
+    if config.warm_start and not deployment.builtin_resolvers:
+        raise ValueError(
+            "warm start needs TFX's latest-blessed-model resolver, which this deployment "
+            "does not run (the Kubeflow Pipelines backend implements no resolver tasks); "
+            "compile with --target vertex"
+        )
+    if config.window_spans > 1 and not deployment.custom_resolvers:
+        raise ValueError(
+            "--window-spans > 1 resolves spans with a custom resolver strategy, which only "
+            "LocalDagRunner runs (TFX's Kubeflow compiler knows only the latest-artifact and "
+            "latest-blessed-model resolvers); on a cluster each run trains on the span it reads"
+        )
+
+
+def _trainer_resources(trainer: RetrievalTrainer, deployment: config_lib.Deployment) -> None:
+    """Sets the Trainer container's CPU and memory limits, when given."""
+    if not (deployment.trainer_cpu or deployment.trainer_memory_gb):
+        return
+    from kfp.pipeline_spec import pipeline_spec_pb2  # pylint: disable=import-outside-toplevel
+
+    trainer.with_platform_config(
+        pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec(
+            cpu_limit=deployment.trainer_cpu or 0.0,
+            memory_limit=deployment.trainer_memory_gb or 0.0,
+        )
+    )
+
+
 def create_pipeline(
     config: config_lib.PipelineConfig,
     metadata_connection_config: Optional[metadata_store_pb2.ConnectionConfig] = None,
+    deployment: config_lib.Deployment = config_lib.Deployment(),
 ) -> Pipeline:
     """Builds the pipeline; reads no file and starts nothing.
+
+    Resolver nodes are in the pipeline only where their output is used (the
+    latest blessed model with warm start, the analyzer cache with
+    ``analyzer_cache``, the span window with ``window_spans > 1``) and the
+    deployment runs them.
 
     Args:
       config: Every setting.
       metadata_connection_config: MLMD connection (None on Kubeflow, which
         supplies its own).
+      deployment: What differs between LocalDagRunner (the default) and a
+        cluster.
 
     Returns:
       The TFX pipeline.
+
+    Raises:
+      ValueError: If the settings need a resolver the deployment cannot run.
     """
+    _check_deployment(config, deployment)
     example_gen = build_example_gen(config.example_gen)
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
-    schema_gen = ImportSchemaGen(schema_file=config_lib.schema_path(config.schema))
+    schema_gen = ImportSchemaGen(
+        schema_file=config_lib.schema_path(config.schema, deployment.schema_dir)
+    )
     example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
     validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
     window = _span_window(example_gen, config.window_spans)
-    analyzer_cache = _analyzer_cache() if config.analyzer_cache else None
+    analyzer_cache = (
+        _analyzer_cache() if config.analyzer_cache and deployment.builtin_resolvers else None
+    )
     training_examples = window.outputs["examples"] if window else example_gen.outputs["examples"]
     transform = Transform(
         examples=training_examples,
@@ -170,19 +225,16 @@ def create_pipeline(
         force_tf_compat_v1=preprocessing.FORCE_TF_COMPAT_V1,
     )
     transform.add_upstream_node(validation_gate)
-    latest_blessed = Resolver(
-        strategy_class=LatestBlessedModelStrategy,
-        model=Channel(type=standard_artifacts.Model),
-        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
-    ).with_id(LATEST_BLESSED_RESOLVER_ID)
+    latest_blessed = _latest_blessed_model() if config.warm_start else None
     trainer = RetrievalTrainer(
         examples=training_examples,
         transform_graph=transform.outputs["transform_graph"],
         candidates=example_gen.outputs["candidates"],
         run_fn=config_lib.RUN_FN,
-        base_model=latest_blessed.outputs["model"] if config.warm_start else None,
+        base_model=latest_blessed.outputs["model"] if latest_blessed else None,
         hyperparameters=config.hyperparameters,
     )
+    _trainer_resources(trainer, deployment)
     rules = config.evaluator
     evaluator = RetrievalEvaluator(
         model=trainer.outputs["model"],

@@ -14,9 +14,9 @@ def kubeflow_job(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def vertex_job(tmp_path_factory):
-    """The ``--target vertex`` PipelineJob on a gs:// root."""
+    """The ``--target vertex`` PipelineJob with warm start, on a gs:// root."""
     output = tmp_path_factory.mktemp("vertex") / "spec.json"
-    return kubeflow_fixtures.compile_job(str(output), "vertex")
+    return kubeflow_fixtures.compile_job(str(output), "vertex", ["--warm-start"])
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """``movielens-tfx compile``: the KFP v2 spec of the pipeline, for both targets."""
 
 import argparse
-import copy
 import dataclasses
 import json
 
@@ -103,14 +102,18 @@ def test_spec_is_consistent(target, kubeflow_job, vertex_job):
         assert inputs_spec == expected, name
 
 
-def test_vertex_target_keeps_tfx_resolvers_and_kubeflow_is_it_without_them(kubeflow_job, vertex_job):
+def test_resolvers_only_where_the_target_runs_them_and_their_output_is_used(kubeflow_job, vertex_job, tmp_path):
     assert set(_tasks(vertex_job)) == CONTAINER_TASKS | RESOLVER_TASKS
     assert _source(vertex_job, "latest_blessed_model_resolver-model-resolver", "input") == (
         "latest_blessed_model_resolver-model-blessing-resolver", "model_blessing"
     )
-    trimmed = copy.deepcopy(vertex_job["pipelineSpec"])
-    assert set(kubeflow_runner.drop_resolver_tasks(trimmed)) == RESOLVER_TASKS
-    assert trimmed == kubeflow_job["pipelineSpec"]
+    assert _source(vertex_job, "RetrievalTrainer", "base_model") == (
+        "latest_blessed_model_resolver-model-resolver", "model"
+    )
+    # Without warm start nothing reads the latest blessed model: no resolver,
+    # and the Vertex spec is the Kubeflow one.
+    cold = kubeflow_fixtures.compile_job(str(tmp_path / "vertex-cold.json"), "vertex")
+    assert cold["pipelineSpec"] == kubeflow_job["pipelineSpec"]
 
 
 def test_cluster_adjustments_and_user_code_by_dotted_path(kubeflow_job):
@@ -127,9 +130,8 @@ def test_cluster_adjustments_and_user_code_by_dotted_path(kubeflow_job):
     assert _parameter(kubeflow_job, "RetrievalEvaluator", "query_time") == "model_default"
     push = json.loads(_parameter(kubeflow_job, "VersionedPusher", "push_destination"))
     assert push["filesystem"]["base_directory"] == PUSH_DESTINATION
-    caching = {name: task["cachingOptions"].get("enableCache", False) for name, task in _tasks(kubeflow_job).items()}
-    assert caching.pop("MovieLensExampleGen") is False
-    assert all(caching.values())
+    # The ExampleGen must never come from KFP's cache, and all else reads its output.
+    assert not [name for name, task in _tasks(kubeflow_job).items() if task.get("cachingOptions")]
     assert _parameter(kubeflow_job, "Transform", "preprocessing_fn") == config_lib.PREPROCESSING_FN
     assert _parameter(kubeflow_job, "RetrievalTrainer", "run_fn") == config_lib.RUN_FN
     assert "module_file" not in json.dumps(spec)
@@ -210,7 +212,7 @@ def test_settings_are_checked():
     with pytest.raises(ValueError, match="image"):
         kubeflow_runner.KubeflowSettings(image="")
     with pytest.raises(ValueError, match="trainer_cpu"):
-        kubeflow_runner.KubeflowSettings(image="i", trainer_cpu=0)
+        config_lib.Deployment(trainer_cpu=0)
     bad_name = cli.parser().parse_args(
         ["compile", "--pipeline-root", "gs://b", "--image", "i", "--output", "o.json",
          "--pipeline-name", "movielens_retrieval"]
