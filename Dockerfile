@@ -38,6 +38,8 @@ COPY pipeline/ pipeline/
 COPY components/ components/
 COPY transform_fn/ transform_fn/
 COPY trainer/ trainer/
+COPY retrieval_metrics/ retrieval_metrics/
+COPY movielens_simulator/ movielens_simulator/
 RUN pip install -c constraints.txt . \
     && pip check \
     && rm -rf build *.egg-info

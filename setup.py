@@ -14,7 +14,10 @@ setuptools.setup(
     description="TFX pipeline components for MovieLens two-tower retrieval.",
     python_requires=">=3.10,<3.11",
     packages=setuptools.find_packages(
-        include=["pipeline*", "components*", "transform_fn*", "trainer*", "retrieval_metrics*"]
+        include=[
+            "pipeline*", "components*", "transform_fn*", "trainer*", "retrieval_metrics*",
+            "movielens_simulator*",
+        ]
     ),
     package_data={"pipeline": ["schema/*.pbtxt"]},
     install_requires=[

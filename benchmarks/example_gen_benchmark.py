@@ -16,13 +16,13 @@ import tempfile
 import time
 
 from grouplens_archives import write_release
-from components.movielens_example_gen import synthetic
-from pipeline import config as config_lib
+from components import movielens_example_gen
+from movielens_simulator import synthetic
 from pipeline.examples_command import generate_examples
 from pipeline.preflight import direct_runner_args
 
 
-def _timed(gen: config_lib.ExampleGenConfig, output_dir: str, beam_args) -> dict:
+def _timed(gen: movielens_example_gen.Settings, output_dir: str, beam_args) -> dict:
     started = time.perf_counter()
     examples, candidates = generate_examples(gen, output_dir, beam_args)
     return {
@@ -50,7 +50,7 @@ def main() -> int:
     settings = {"num_ratings": args.ratings, "seed": 0}
     result = {"ratings": args.ratings, "beam_pipeline_args": beam_args}
     result["synthetic"] = _timed(
-        config_lib.ExampleGenConfig(source="synthetic", synthetic_config=settings),
+        movielens_example_gen.Settings(source="synthetic", synthetic_config=settings),
         os.path.join(base, "synthetic"),
         beam_args,
     )
@@ -58,7 +58,7 @@ def main() -> int:
     folder = write_release("ml-1m", synthetic.SyntheticConfig(**settings), base)
     result["write_ml1m_folder_seconds"] = time.perf_counter() - started
     result["grouplens_ml1m"] = _timed(
-        config_lib.ExampleGenConfig(source="grouplens", input_path=folder),
+        movielens_example_gen.Settings(source="grouplens", input_path=folder),
         os.path.join(base, "grouplens"),
         beam_args,
     )

@@ -9,7 +9,8 @@ command reads ml-100k) on data of any size.
 import os
 from typing import Any, Callable, Dict, Iterable, Tuple
 
-from components.movielens_example_gen import formats, synthetic
+from components.movielens_example_gen import formats
+from movielens_simulator import synthetic
 from transform_fn import features
 
 # pylint: disable=protected-access

@@ -7,7 +7,7 @@ Usage (inside the project environment, e.g. ``.venv/bin/python``):
     python benchmarks/pipeline_benchmark.py --output bench.json \\
         --grouplens-archive ml-100k --archive-ratings 100000
 
-Everything after ``--`` is passed to ``movielens-tfx run`` (see the README);
+Everything after ``--`` is passed to ``movielens-tfx run`` (see docs/pipeline.md);
 the run uses a fresh work directory and no cache, so every component executes.
 ``--grouplens-archive`` first writes synthetic ratings as a GroupLens release
 folder and runs on it (``--source grouplens``), the README's main command's
@@ -22,9 +22,10 @@ import sys
 import tempfile
 import time
 
-from components.movielens_example_gen import synthetic
+from movielens_simulator import synthetic
 from grouplens_archives import RELEASES, write_release
 from pipeline import cli, local_runner
+from pipeline.cli import run as run_command
 
 
 def main() -> int:
@@ -49,7 +50,7 @@ def main() -> int:
         )
         run_args = ["--source", "grouplens", "--input-path", release, *run_args]
     run = cli.parser().parse_args(["run", "--work-dir", work_dir, "--no-cache", *run_args])
-    config = cli.build_config(run)
+    config = run_command.local_pipeline_config(run)
     started = time.perf_counter()
     summary = local_runner.run(
         config,

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 
+from components import movielens_example_gen
 from pipeline import config as config_lib
 from pipeline import retrain
 
@@ -25,7 +26,7 @@ def _config(work_dir: str, ratings: int, day: int, days: int, cache: bool) -> co
         pipeline_name="retrain_benchmark",
         pipeline_root=os.path.join(work_dir, "root"),
         push_destination=os.path.join(work_dir, "serving"),
-        example_gen=config_lib.ExampleGenConfig(
+        example_gen=movielens_example_gen.Settings(
             source="synthetic",
             synthetic_config={"num_ratings": ratings, "seed": 0, "num_spans": day},
             split_mode="temporal",

@@ -1,7 +1,7 @@
 """Measures the timeline and split structure of synthetic MovieLens data.
 
 Generates N synthetic ratings and reports what the real ml-100k shows (its
-measured values in ``components/movielens_example_gen/synthetic_stats.py``):
+measured values in ``movielens_simulator/synthetic_stats.py``):
 the median user's rating span, the share of ratings within an hour / a day of
 the user's first, distinct users per 1,000-quantile timestamp bucket, the
 cold-user and cold-movie shares of a temporal 80/20 split, and the filtered
@@ -16,7 +16,7 @@ import json
 import sys
 import time
 
-from components.movielens_example_gen import synthetic, synthetic_stats
+from movielens_simulator import synthetic, synthetic_stats
 
 
 def main() -> int:

@@ -17,7 +17,7 @@ this script on 100k ratings. The model is the TensorFlow Recommenders
   shuffled with a 100k buffer, eval batches of 4096.
 
 The ratings are the project's synthetic MovieLens data
-(``components.movielens_example_gen.synthetic``), what the pipeline reads with
+(``movielens_simulator.synthetic``), what the pipeline reads with
 ``--source synthetic``, generated in this process. Writes JSON with the
 seconds of each phase (imports, data preparation, vocabularies, fit,
 evaluation), the whole process's wall time from the script's first line, and
@@ -54,7 +54,7 @@ _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _REPO_ROOT not in sys.path:
     sys.path.insert(0, _REPO_ROOT)
 
-from components.movielens_example_gen import synthetic
+from movielens_simulator import synthetic
 from transform_fn import features
 
 _IMPORTED = time.perf_counter()

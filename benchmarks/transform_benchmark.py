@@ -1,6 +1,6 @@
 """Times the TFX Transform component on synthetic MovieLens ratings.
 
-Writes N synthetic ratings (``components.movielens_example_gen.synthetic``) as
+Writes N synthetic ratings (``movielens_simulator.synthetic``) as
 TFRecords, then runs one LocalDagRunner pipeline:
 
     ImportExampleGen -> StatisticsGen -> SchemaGen -> TransformWarmup
@@ -69,7 +69,7 @@ from tfx import v1 as tfx
 from tfx.orchestration.portable import launcher
 
 from components.movielens_example_gen import records
-from components.movielens_example_gen import synthetic
+from movielens_simulator import synthetic
 from transform_fn import features
 from transform_fn import preprocessing
 from transform_fn import sizes

@@ -7,7 +7,7 @@ turns a few settings (``--beam-option KEY=VALUE``) into the Beam arguments that
 
 * ``direct``: Beam's DirectRunner in memory, in the component's own process.
 * ``direct-multiprocessing``: DirectRunner with worker processes (one per
-  core by default); pays off from about a million ratings (see the BRIEF).
+  core by default); pays off from about a million ratings (docs/benchmarks.md).
 * ``dataflow``: Google Cloud Dataflow.
 * ``flink``: a Flink cluster through its Beam job server (PortableRunner).
 * ``spark``: a Spark cluster, through a Beam Spark job server

@@ -2,12 +2,11 @@
 
 import dataclasses
 import os
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
-from components.movielens_example_gen import spec as example_gen_spec
-from trainer import config as trainer_config
-from components.retrieval_evaluator import settings as evaluator_settings
+from components import movielens_example_gen, retrieval_evaluator
 from components.retrieval_evaluator import spec as evaluator_spec
+from trainer import config as trainer_config
 
 SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "schema")
 SCHEMA_ML_100K = "ml-100k"
@@ -76,72 +75,19 @@ class Deployment:
                 raise ValueError(f"{name} must be > 0, got {value}")
 
 
-@dataclasses.dataclass(frozen=True)
-class ExampleGenConfig:
-    """MovieLensExampleGen's settings (see its component for each field)."""
-
-    source: str = example_gen_spec.SOURCE_SYNTHETIC
-    input_path: Optional[str] = None
-    tfds_name: Optional[str] = None
-    tfds_data_dir: Optional[str] = None
-    tfds_download: bool = True
-    synthetic_config: Dict[str, Any] = dataclasses.field(default_factory=dict)
-    split_mode: str = "random"
-    eval_fraction: float = 0.2
-    max_bad_rows: int = 0
-    span: int = example_gen_spec.LATEST_SPAN
-
-
 # What the pipeline's blessing requires of the baselines (the component
 # requires nothing by default): at least as good as the popularity baselines
 # (filtered, at blessing_k). The gap to item-kNN and EASE is reported, not
 # required: on 100k synthetic ratings with MovieLens's sessions the model is
 # 0.03 short of EASE at top-10 (trainer/README.md), and a gate it cannot pass
 # would stop every push. ``--blessing-baselines all`` counts every baseline.
-PIPELINE_MIN_MARGIN_OVER_BASELINES: Optional[float] = 0.0
-PIPELINE_BLESSING_BASELINES: Optional[Tuple[str, ...]] = (
-    evaluator_spec.POPULARITY,
-    evaluator_spec.RECENT_POPULARITY,
+# ``query_time`` and ``baseline_push_destination`` are not set here:
+# ``create_pipeline`` derives them from the split mode and the push
+# destination.
+PIPELINE_EVALUATOR_SETTINGS = retrieval_evaluator.Settings(
+    min_margin_over_baselines=0.0,
+    blessing_baselines=(evaluator_spec.POPULARITY, evaluator_spec.RECENT_POPULARITY),
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class EvaluatorConfig:
-    """Measurement settings and blessing rules of the retrieval evaluator.
-
-    Defaults come from the evaluator's settings module, so the component and
-    the pipeline agree. The query time is not here: the pipeline derives it
-    from the ExampleGen's split mode (``pipeline.query_time_for_split``).
-
-    Attributes:
-      top_ks: Cut-offs measured.
-      blessing_k: The cut-off the blessing rules use (filtered, all ratings).
-      min_top_k_accuracy: Minimum top-``blessing_k`` accuracy.
-      min_margin_over_baselines: Required lead over the best counted
-        baseline (None: not required, only reported).
-      blessing_baselines: Baselines that count (None: all that ran).
-      baseline_tolerance: How much worse than the served model a new model
-        may be and still be blessed.
-      recent_window_fraction: ``recent_popularity``'s window share.
-      ease_lambda: EASE's ridge penalty.
-      ease_max_movies: Largest corpus EASE runs on (skipped above it).
-      knn_neighbours: Neighbours kept per movie by ``item_knn``.
-      knn_max_movies: Largest corpus ``item_knn`` runs on (skipped above it).
-      max_eval_examples: Evaluate only the first N eval ratings (None: all).
-    """
-
-    top_ks: Tuple[int, ...] = evaluator_spec.DEFAULT_TOP_KS
-    blessing_k: int = evaluator_spec.DEFAULT_BLESSING_K
-    min_top_k_accuracy: float = evaluator_settings.DEFAULT_MIN_TOP_K_ACCURACY
-    min_margin_over_baselines: Optional[float] = PIPELINE_MIN_MARGIN_OVER_BASELINES
-    blessing_baselines: Optional[Tuple[str, ...]] = PIPELINE_BLESSING_BASELINES
-    baseline_tolerance: float = evaluator_settings.DEFAULT_BASELINE_TOLERANCE
-    recent_window_fraction: float = evaluator_settings.DEFAULT_RECENT_WINDOW_FRACTION
-    ease_lambda: float = evaluator_settings.DEFAULT_EASE_LAMBDA
-    ease_max_movies: int = evaluator_settings.DEFAULT_EASE_MAX_MOVIES
-    knn_neighbours: int = evaluator_settings.DEFAULT_KNN_NEIGHBOURS
-    knn_max_movies: int = evaluator_settings.DEFAULT_KNN_MAX_MOVIES
-    max_eval_examples: Optional[int] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,11 +98,13 @@ class PipelineConfig:
       pipeline_name: Name in the metadata store.
       pipeline_root: Where artifacts go (local, ``gs://``, ``s3://``).
       push_destination: Base directory of pushed models (TF Serving layout).
-      example_gen: ExampleGen settings.
+      example_gen: The ExampleGen's settings.
       schema: Curated schema name (``SCHEMAS``).
       bucketing: Timestamp/age bucket boundaries: quantile or equal_width.
       hyperparameters: ``trainer.config.TrainerConfig`` fields.
-      evaluator: Blessing rules.
+      evaluator: The Evaluator's measurement settings and blessing rules
+        (its ``query_time`` and ``baseline_push_destination`` are set by
+        ``create_pipeline``).
       warm_start: Start the Trainer from the latest blessed model.
       window_spans: Train on the newest N spans the ExampleGen produced (a
         rolling window; 1: only the span this run read). The Evaluator
@@ -172,11 +120,11 @@ class PipelineConfig:
     pipeline_name: str
     pipeline_root: str
     push_destination: str
-    example_gen: ExampleGenConfig = ExampleGenConfig()
+    example_gen: movielens_example_gen.Settings = movielens_example_gen.Settings()
     schema: str = SCHEMA_ML_100K
     bucketing: str = "quantile"
     hyperparameters: Dict[str, Any] = dataclasses.field(default_factory=dict)
-    evaluator: EvaluatorConfig = EvaluatorConfig()
+    evaluator: retrieval_evaluator.Settings = PIPELINE_EVALUATOR_SETTINGS
     warm_start: bool = False
     window_spans: int = 1
     analyzer_cache: bool = False

@@ -1,20 +1,40 @@
-"""Runs the pipeline with TFX's LocalDagRunner and reports what happened."""
+"""Runs the pipeline with TFX's LocalDagRunner and reports what happened.
+
+A run holds its work directory's lock (``work_dir_lock``) from start to end,
+so ``run`` and ``retrain`` never write to one work directory at once, and
+before the pipeline starts it removes what a killed run left behind
+(``remove_leftovers``).
+"""
 
 import dataclasses
 import os
 import time
 from typing import Any, Callable, Dict, List, Optional
 
+from tfx.dsl.compiler import compiler_utils
+from tfx.dsl.components.base import base_node
+from tfx.dsl.compiler import constants as compiler_constants
+from tfx.dsl.io import fileio
 from tfx.orchestration import metadata
+from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+from tfx.orchestration.portable.mlmd import execution_lib
 
 from components.retrieval_evaluator.report import load_metrics
-from components.versioned_pusher.publish import latest_pushed_model
+from components.versioned_pusher import latest_pushed_model, remove_staging_folders
 from pipeline import config as config_lib
+from pipeline import work_dir_lock
 from pipeline.pipeline import create_pipeline
 from pipeline.progress import ComponentProgress
 
 METADATA_FILE = "metadata.sqlite"
+# TFX's layout of a node's folder (tfx/orchestration/portable/outputs_utils.py):
+# <pipeline_root>/<node id>/<output key>/<execution id> holds an output, and
+# .system/ the executions' scratch folders, removed when an execution ends.
+_SYSTEM = ".system"
+_EXECUTOR_EXECUTION = "executor_execution"
+_EXECUTION_TEMP = ".temp"
+_STATEFUL_WORKING_DIR = "stateful_working_dir"
 
 
 @dataclasses.dataclass
@@ -49,6 +69,10 @@ def run(
 ) -> RunSummary:
     """Runs the pipeline locally, printing progress per component.
 
+    The work directory is the metadata file's folder (as ``run`` and
+    ``retrain`` lay it out). Its lock is held for the whole run, and the
+    leftovers of a killed run are removed first.
+
     Args:
       config: The pipeline settings.
       metadata_file: MLMD SQLite path (the cache and run history).
@@ -57,19 +81,118 @@ def run(
 
     Returns:
       The run's summary.
+
+    Raises:
+      WorkDirBusyError: If another process runs in the work directory.
     """
     connection = metadata.sqlite_metadata_connection_config(metadata_file)
-    pipeline = create_pipeline(config, connection)
-    started = time.perf_counter()
-    with ComponentProgress(len(pipeline.components), log_file, emit) as progress:
-        LocalDagRunner().run(pipeline)
-    return RunSummary(
-        seconds=progress.seconds,
-        cached=progress.cached,
-        total_seconds=time.perf_counter() - started,
-        evaluation=_latest_evaluation(connection),
-        pushed_model=latest_pushed_model(config.push_destination),
+    with work_dir_lock.WorkDirLock(os.path.dirname(os.path.abspath(metadata_file))):
+        pipeline = create_pipeline(config, connection)
+        removed = remove_leftovers(pipeline, connection, config.push_destination)
+        if removed:
+            emit(f"Removed leftovers of interrupted runs: {', '.join(removed)}")
+        started = time.perf_counter()
+        with ComponentProgress(len(pipeline.components), log_file, emit) as progress:
+            LocalDagRunner().run(pipeline)
+        return RunSummary(
+            seconds=progress.seconds,
+            cached=progress.cached,
+            total_seconds=time.perf_counter() - started,
+            evaluation=_latest_evaluation(connection),
+            pushed_model=latest_pushed_model(config.push_destination),
+        )
+
+
+def remove_leftovers(
+    pipeline: tfx_pipeline.Pipeline,
+    connection: metadata.ConnectionConfigType,
+    push_destination: str,
+) -> List[str]:
+    """Removes what runs killed midway left in the pipeline root and push destination.
+
+    A component execution that fails removes its own partial outputs, but one
+    whose process is killed leaves them, stays RUNNING in MLMD and is never
+    resumed (the next run registers a new execution). Removed:
+
+    * ``<pipeline_root>/<node>/<output>/<execution id>`` of an execution of
+      that node that MLMD does not record as successful (COMPLETE or
+      CACHED), unless an artifact in MLMD has that URI or one inside it;
+    * the ``.temp`` scratch folder of such an execution, and every
+      ``stateful_working_dir`` entry (TFX removes them when an execution
+      ends; LocalDagRunner never reuses one);
+    * the push destination's staging folders (``remove_staging_folders``).
+
+    The output of a successful execution, and any folder MLMD does not name,
+    is never touched. Call this only while holding the work directory's lock,
+    with the pipeline root and push destination used by that work directory
+    alone: a running execution's folders look the same as a killed one's.
+
+    Args:
+      pipeline: The pipeline about to run.
+      connection: Its MLMD connection.
+      push_destination: Its pusher's base directory.
+
+    Returns:
+      The paths removed.
+    """
+    with metadata.Metadata(connection) as store:
+        partial = _not_recorded(store, [
+            folder
+            for node in pipeline.components
+            for folder in _unfinished_execution_folders(store, pipeline, node)
+        ])
+    scratch = [
+        folder for node in pipeline.components for folder in _stateful_working_dirs(pipeline, node)
+    ]
+    for folder in partial + scratch:
+        fileio.rmtree(folder)
+    return partial + scratch + remove_staging_folders(push_destination)
+
+
+def _node_dir(pipeline: tfx_pipeline.Pipeline, node: base_node.BaseNode) -> str:
+    return os.path.join(pipeline.pipeline_info.pipeline_root, node.id)
+
+
+def _unfinished_execution_folders(
+    store: metadata.Metadata, pipeline: tfx_pipeline.Pipeline, node: base_node.BaseNode
+) -> List[str]:
+    """Existing output and scratch folders of a node's unsuccessful executions."""
+    context = store.store.get_context_by_type_and_name(
+        compiler_constants.NODE_CONTEXT_TYPE_NAME,
+        compiler_utils.node_context_name(pipeline.pipeline_info.pipeline_context_name, node.id),
     )
+    if context is None:
+        return []
+    node_dir = _node_dir(pipeline, node)
+    folders = []
+    for execution in store.store.get_executions_by_context(context.id):
+        if execution_lib.is_execution_successful(execution):
+            continue
+        folders += [os.path.join(node_dir, key, str(execution.id)) for key in node.outputs]
+        folders.append(
+            os.path.join(node_dir, _SYSTEM, _EXECUTOR_EXECUTION, str(execution.id), _EXECUTION_TEMP)
+        )
+    return [folder for folder in folders if fileio.exists(folder)]
+
+
+def _not_recorded(store: metadata.Metadata, folders: List[str]) -> List[str]:
+    """The folders that hold no artifact MLMD knows of."""
+    if not folders:
+        return []
+    uris = [artifact.uri for artifact in store.store.get_artifacts()]
+    return [
+        folder
+        for folder in folders
+        if not any(uri == folder or uri.startswith(folder + "/") for uri in uris)
+    ]
+
+
+def _stateful_working_dirs(pipeline: tfx_pipeline.Pipeline, node: base_node.BaseNode) -> List[str]:
+    """A node's stateful working folders (all are leftovers between runs)."""
+    parent = os.path.join(_node_dir(pipeline, node), _SYSTEM, _STATEFUL_WORKING_DIR)
+    if not fileio.isdir(parent):
+        return []
+    return [os.path.join(parent, name.rstrip("/")) for name in fileio.listdir(parent)]
 
 
 def _latest_evaluation(connection) -> Optional[Dict[str, Any]]:

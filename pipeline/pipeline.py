@@ -8,11 +8,13 @@ VersionedPusher. The latest blessed model (a Resolver) is the Trainer's warm
 start when ``warm_start`` is on.
 """
 
+import dataclasses
 from typing import Optional
 
 from ml_metadata.proto import metadata_store_pb2
-# TFX modules, not ``tfx.v1``: its extensions import the Vertex AI client
-# (~4 s of every run's start-up) that a local run never uses.
+# TFX modules, not ``tfx.v1``: its extensions import the Vertex AI client,
+# which slows every run's start-up and which a local run never uses
+# (docs/benchmarks.md).
 from tfx.components import ExampleValidator, StatisticsGen, Transform
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.dsl.components.common.resolver import Resolver
@@ -24,16 +26,15 @@ from tfx.orchestration.pipeline import Pipeline
 from tfx.types import standard_artifacts
 from tfx.types.channel import Channel
 
-from components.movielens_example_gen.component import MovieLensExampleGen
-from components.movielens_example_gen import splits
-from components.movielens_example_gen.settings import Settings
+from components import movielens_example_gen
+from components.movielens_example_gen import MovieLensExampleGen
+from components.retrieval_evaluator import RetrievalEvaluator
 from components.retrieval_evaluator import spec as evaluator_spec
-from components.retrieval_evaluator.component import RetrievalEvaluator
-from components.retrieval_trainer.component import RetrievalTrainer
-from components.versioned_pusher.component import VersionedPusher
+from components.retrieval_trainer import RetrievalTrainer
+from components.versioned_pusher import VersionedPusher
 from pipeline import config as config_lib
-from pipeline.span_window import LatestSpansStrategy
-from pipeline.validation_gate import ValidationGate
+from components.span_window import LatestSpansStrategy
+from components.validation_gate import ValidationGate
 from transform_fn import features, preprocessing
 
 LATEST_BLESSED_RESOLVER_ID = "latest_blessed_model_resolver"
@@ -77,41 +78,6 @@ def _latest_blessed_model() -> Resolver:
     ).with_id(LATEST_BLESSED_RESOLVER_ID)
 
 
-def build_example_gen(gen: config_lib.ExampleGenConfig) -> MovieLensExampleGen:
-    """The pipeline's ExampleGen for some settings.
-
-    Args:
-      gen: The ExampleGen settings.
-
-    Returns:
-      The component (its ``exec_properties`` are the checked settings).
-    """
-    return MovieLensExampleGen(
-        source=gen.source,
-        input_path=gen.input_path,
-        tfds_name=gen.tfds_name,
-        tfds_data_dir=gen.tfds_data_dir,
-        tfds_download=gen.tfds_download,
-        synthetic_config=gen.synthetic_config,
-        split_mode=gen.split_mode,
-        eval_fraction=gen.eval_fraction,
-        max_bad_rows=gen.max_bad_rows,
-        span=gen.span,
-    )
-
-
-def example_gen_settings(gen: config_lib.ExampleGenConfig) -> Settings:
-    """The ExampleGen's checked settings, as its driver and executor read them.
-
-    Args:
-      gen: The ExampleGen settings.
-
-    Returns:
-      The settings.
-    """
-    return Settings.from_exec_properties(build_example_gen(gen).exec_properties)
-
-
 def query_time_for_split(split_mode: str) -> str:
     """The evaluator's query time for an ExampleGen split mode.
 
@@ -131,8 +97,8 @@ def query_time_for_split(split_mode: str) -> str:
       ValueError: On an unknown split mode.
     """
     modes = {
-        splits.RANDOM: evaluator_spec.QUERY_TIME_MODEL_DEFAULT,
-        splits.TEMPORAL: evaluator_spec.QUERY_TIME_RATING,
+        movielens_example_gen.RANDOM: evaluator_spec.QUERY_TIME_MODEL_DEFAULT,
+        movielens_example_gen.TEMPORAL: evaluator_spec.QUERY_TIME_RATING,
     }
     if split_mode not in modes:
         raise ValueError(f"split mode must be one of {sorted(modes)}, got {split_mode!r}")
@@ -195,7 +161,7 @@ def create_pipeline(
       ValueError: If the settings need a resolver the deployment cannot run.
     """
     _check_deployment(config, deployment)
-    example_gen = build_example_gen(config.example_gen)
+    example_gen = MovieLensExampleGen(config.example_gen)
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = ImportSchemaGen(
         schema_file=config_lib.schema_path(config.schema, deployment.schema_dir)
@@ -235,7 +201,6 @@ def create_pipeline(
         hyperparameters=config.hyperparameters,
     )
     _trainer_resources(trainer, deployment)
-    rules = config.evaluator
     evaluator = RetrievalEvaluator(
         model=trainer.outputs["model"],
         examples=example_gen.outputs["examples"],
@@ -243,20 +208,11 @@ def create_pipeline(
         # The Trainer's window of spans is the training data (the newest
         # span's eval split is what is measured).
         train_examples=window.outputs["examples"] if window else None,
-        baseline_push_destination=config.push_destination,
-        top_ks=rules.top_ks,
-        blessing_k=rules.blessing_k,
-        min_top_k_accuracy=rules.min_top_k_accuracy,
-        min_margin_over_baselines=rules.min_margin_over_baselines,
-        blessing_baselines=rules.blessing_baselines,
-        baseline_tolerance=rules.baseline_tolerance,
-        query_time=query_time_for_split(config.example_gen.split_mode),
-        recent_window_fraction=rules.recent_window_fraction,
-        ease_lambda=rules.ease_lambda,
-        ease_max_movies=rules.ease_max_movies,
-        knn_neighbours=rules.knn_neighbours,
-        knn_max_movies=rules.knn_max_movies,
-        max_eval_examples=rules.max_eval_examples,
+        settings=dataclasses.replace(
+            config.evaluator,
+            query_time=query_time_for_split(config.example_gen.split_mode),
+            baseline_push_destination=config.push_destination,
+        ),
     )
     pusher = VersionedPusher(
         model=trainer.outputs["model"],

@@ -4,21 +4,23 @@ These read the environment (files, network), so they live here, in the
 command line's path, and never in ``create_pipeline``.
 """
 
+import dataclasses
 import os
 import socket
-from typing import List
+from typing import List, Optional
 
 import tensorflow as tf
 
 from components.movielens_example_gen import formats, spans
 from components.movielens_example_gen import spec as example_gen_spec
-from components.movielens_example_gen.settings import Settings
+from components.movielens_example_gen import Settings
 from components.movielens_example_gen.tfds_source import movies_builder_name
 from pipeline import config as config_lib
 
 GROUPLENS_HOST = "files.grouplens.org"
 # Above this many ratings, Beam's multi-processing DirectRunner pays for the
-# TensorFlow import in each worker (measured in benchmarks/, see README).
+# TensorFlow import in each worker; below it, in memory is faster
+# (docs/benchmarks.md).
 MULTI_PROCESSING_MIN_RATINGS = 1_000_000
 _BYTES_PER_CSV_RATING = 27
 
@@ -56,48 +58,74 @@ def check_tfds_available(name: str, data_dir: str, timeout: float = 5.0) -> None
         ) from None
 
 
-def auto_schema(settings: Settings) -> str:
-    """Picks the curated schema matching the data's features.
+@dataclasses.dataclass(frozen=True)
+class DataFacts:
+    """What a local run's choices need to know about its data.
+
+    Attributes:
+      schema: The curated schema matching the data's features.
+      estimated_ratings: Roughly how many ratings the run reads.
+    """
+
+    schema: str
+    estimated_ratings: int
+
+
+def schema_from_settings(settings: Settings) -> Optional[str]:
+    """The curated schema, where the settings alone decide it (no I/O).
 
     Args:
       settings: The ExampleGen settings.
 
     Returns:
-      A name from ``config.SCHEMAS``.
+      A name from ``config.SCHEMAS``, or None for GroupLens files (whose
+      layout only the files tell).
     """
     if settings.source == example_gen_spec.SOURCE_SYNTHETIC:
-        with_demographics = settings.synthetic.get("with_demographics", True)
+        with_demographics = settings.synthetic_config.get("with_demographics", True)
         return config_lib.SCHEMA_ML_100K if with_demographics else config_lib.SCHEMA_RATINGS_ONLY
     if settings.source == example_gen_spec.SOURCE_TFDS:
         release = settings.tfds_name.split("/")[-1]
         return {"100k-ratings": config_lib.SCHEMA_ML_100K, "1m-ratings": config_lib.SCHEMA_ML_1M}.get(
             release, config_lib.SCHEMA_RATINGS_ONLY
         )
-    layout = formats.detect_layout(spans.resolve(settings).input_path)
-    return {formats.FORMAT_100K: config_lib.SCHEMA_ML_100K, formats.FORMAT_1M: config_lib.SCHEMA_ML_1M}.get(
-        layout.format_name, config_lib.SCHEMA_RATINGS_ONLY
-    )
+    return None
 
 
-def estimated_ratings(settings: Settings) -> int:
-    """Roughly how many ratings a run will read.
+def inspect_data(settings: Settings) -> DataFacts:
+    """Checks that the data can be read, and reads what the run's choices need, once.
 
     Args:
       settings: The ExampleGen settings.
 
     Returns:
-      The estimate.
+      The schema and the estimated size.
+
+    Raises:
+      DataUnavailableError: If TFDS data is missing and cannot be downloaded.
+      FileNotFoundError: If GroupLens input is missing.
+      ValueError: If GroupLens input is not a MovieLens release.
     """
-    if settings.source == example_gen_spec.SOURCE_SYNTHETIC:
-        return int(settings.synthetic.get("num_ratings", 100_000))
     if settings.source == example_gen_spec.SOURCE_TFDS:
-        release = settings.tfds_name.split("/")[-1]
-        sizes = {"100k-ratings": 100_000, "1m-ratings": 1_000_209, "latest-small-ratings": 100_836}
-        return sizes.get(release, 25_000_000)
+        check_tfds_available(settings.tfds_name, settings.tfds_data_dir)
+    if settings.source != example_gen_spec.SOURCE_GROUPLENS:
+        return DataFacts(schema_from_settings(settings), _estimated_ratings(settings))
     layout = formats.detect_layout(spans.resolve(settings).input_path)
     ratings = layout.ratings
     size = tf.io.gfile.stat(ratings.archive or ratings.path).length
-    return size // _BYTES_PER_CSV_RATING
+    schema = {formats.FORMAT_100K: config_lib.SCHEMA_ML_100K, formats.FORMAT_1M: config_lib.SCHEMA_ML_1M}.get(
+        layout.format_name, config_lib.SCHEMA_RATINGS_ONLY
+    )
+    return DataFacts(schema, size // _BYTES_PER_CSV_RATING)
+
+
+def _estimated_ratings(settings: Settings) -> int:
+    """Roughly how many synthetic or TFDS ratings a run reads."""
+    if settings.source == example_gen_spec.SOURCE_SYNTHETIC:
+        return int(settings.synthetic_config.get("num_ratings", 100_000))
+    release = settings.tfds_name.split("/")[-1]
+    sizes = {"100k-ratings": 100_000, "1m-ratings": 1_000_209, "latest-small-ratings": 100_836}
+    return sizes.get(release, 25_000_000)
 
 
 def direct_runner_args(mode: str, workers: int, ratings: int) -> List[str]:

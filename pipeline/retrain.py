@@ -1,31 +1,52 @@
 """Scheduled retraining: safe to fire from cron or a Kubeflow recurring run.
 
-* Only one retrain per work directory runs at a time (an ``flock`` on
-  ``retrain.lock``); a second one refuses at once, naming the holder.
-* When the newest span and its fingerprint equal those of the last successful
-  retrain, nothing runs.
-* A retrain killed midway left no success record, so the next one runs again,
-  and TFX's cache resumes it from the components that had finished.
+* One writer per work directory: a retrain holds the work directory's lock
+  (``work_dir_lock``, which ``run`` takes too) from its check to the end of
+  its run; a second ``retrain`` or ``run`` refuses at once, naming the holder.
+* Each retrain records what it ran on in ``retrain_state.json``: the newest
+  span and its data fingerprint, a fingerprint of the settings and one of the
+  code, when it started and, once it completed, its outcome. The next
+  retrain skips only when all of these hold (``decide``):
+
+  - the last retrain completed (one that crashed or failed is run again,
+    TFX's cache resuming it from the components that had finished);
+  - the newest span and its data fingerprint are unchanged;
+  - the settings are unchanged: every ``PipelineConfig`` field except how the
+    pipeline runs (Beam options, the cache switch), with the hyperparameters
+    completed by their defaults;
+  - the code is unchanged: the ``.py`` and ``.pbtxt`` files of the project's
+    packages. TFX's cache does not see code changes (components name their
+    functions by dotted path), so a retrain after one re-executes every
+    component.
+
+  A completed retrain whose model was not blessed is not retried on the same
+  data, settings and code: the run would reproduce the same model and the
+  same verdict. The skip message says so.
 """
 
 import dataclasses
-import fcntl
+import hashlib
+import importlib.util
 import json
 import os
 import time
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
+from components import movielens_example_gen
 from components.movielens_example_gen import spans
 from pipeline import config as config_lib
 from pipeline import local_runner
-from pipeline.pipeline import example_gen_settings
+from pipeline.work_dir_lock import WorkDirLock
+from trainer import config as trainer_config
 
-LOCK_FILE = "retrain.lock"
 STATE_FILE = "retrain_state.json"
-
-
-class RetrainRunningError(RuntimeError):
-    """Another retrain holds the work directory's lock."""
+# setup.py's packages: the code whose change makes a retrain run again.
+CODE_PACKAGES = (
+    "pipeline", "components", "transform_fn", "trainer", "retrieval_metrics", "movielens_simulator",
+)
+_CODE_SUFFIXES = (".py", ".pbtxt")
+# PipelineConfig fields that change how the pipeline runs, not what it makes.
+_RUNTIME_FIELDS = ("beam_pipeline_args", "enable_cache")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,50 +62,153 @@ class InputVersion:
     fingerprint: str
 
 
-def newest_input(gen: config_lib.ExampleGenConfig) -> InputVersion:
+@dataclasses.dataclass(frozen=True)
+class RetrainInputs:
+    """Everything a retrain's outcome depends on.
+
+    Attributes:
+      span: The newest span.
+      fingerprint: What that span's data hashes to.
+      settings: ``settings_fingerprint`` of the pipeline settings.
+      code: ``code_fingerprint`` of the project's code.
+    """
+
+    span: int
+    fingerprint: str
+    settings: str
+    code: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """Whether a retrain runs, and why.
+
+    Attributes:
+      run: Whether to run the pipeline.
+      reason: One line saying why (or why not).
+      use_cache: Whether TFX's cache may serve unchanged components (off
+        after a code change, which the cache does not see).
+    """
+
+    run: bool
+    reason: str
+    use_cache: bool = True
+
+
+def newest_input(settings: movielens_example_gen.Settings) -> InputVersion:
     """Resolves the span a run would read and fingerprints it.
 
     Args:
-      gen: The ExampleGen settings.
+      settings: The ExampleGen settings.
 
     Returns:
       The span and its fingerprint (the ExampleGen driver's own logic).
     """
-    settings = example_gen_settings(gen)
     resolved = spans.resolve(settings)
     return InputVersion(resolved.span, spans.fingerprint(settings, resolved))
 
 
-class WorkDirLock:
-    """An exclusive, non-blocking lock on a work directory."""
+def settings_fingerprint(config: config_lib.PipelineConfig) -> str:
+    """Hashes the settings that decide what a run produces.
 
-    def __init__(self, work_dir: str):
-        self._path = os.path.join(work_dir, LOCK_FILE)
-        self._handle = None
+    Args:
+      config: The pipeline settings.
 
-    def __enter__(self) -> "WorkDirLock":
-        os.makedirs(os.path.dirname(self._path), exist_ok=True)
-        handle = open(self._path, "a+", encoding="utf-8")  # pylint: disable=consider-using-with
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            handle.close()
-            raise RetrainRunningError(
-                f"another retrain is running in {os.path.dirname(self._path)} ({holder}); "
-                "not starting a second one"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
-        handle.flush()
-        self._handle = handle
-        return self
+    Returns:
+      A hex SHA-256 of every field but ``_RUNTIME_FIELDS``, the
+      hyperparameters completed by their defaults (so ``{}`` and the defaults
+      spelled out hash the same).
+    """
+    settings = dataclasses.asdict(config)
+    for name in _RUNTIME_FIELDS:
+        settings.pop(name)
+    settings["hyperparameters"] = dataclasses.asdict(
+        trainer_config.TrainerConfig.from_dict(config.hyperparameters)
+    )
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def __exit__(self, *exc) -> None:
-        fcntl.flock(self._handle, fcntl.LOCK_UN)
-        self._handle.close()
+
+def files_fingerprint(folders: Iterable[str]) -> str:
+    """Hashes the ``.py`` and ``.pbtxt`` files under some folders.
+
+    Args:
+      folders: Local folders, searched recursively.
+
+    Returns:
+      A hex SHA-256 of each file's path (relative to its folder's parent) and
+      content, in path order; other files, such as bytecode, do not count.
+    """
+    files = []
+    for folder in folders:
+        parent = os.path.dirname(os.path.abspath(folder))
+        for root, _, names in os.walk(folder):
+            files += [
+                (os.path.relpath(os.path.join(root, name), parent), os.path.join(root, name))
+                for name in names
+                if name.endswith(_CODE_SUFFIXES)
+            ]
+    digest = hashlib.sha256()
+    for relative, path in sorted(files):
+        with open(path, "rb") as handle:
+            content = handle.read()
+        digest.update(f"{relative}\0{len(content)}\0".encode("utf-8") + content)
+    return digest.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """Hashes the project's code as installed (``CODE_PACKAGES``).
+
+    Returns:
+      ``files_fingerprint`` of the packages' folders.
+    """
+    folders = [
+        importlib.util.find_spec(package).submodule_search_locations[0]
+        for package in CODE_PACKAGES
+    ]
+    return files_fingerprint(folders)
+
+
+def decide(previous: Optional[dict], current: RetrainInputs) -> Decision:
+    """Whether a retrain runs, by the rule in the module docstring.
+
+    Args:
+      previous: The state the last retrain recorded (None: no retrain yet).
+      current: What this retrain would run on.
+
+    Returns:
+      The decision with its reason.
+    """
+    if previous is None:
+        return Decision(True, "first retrain in this work dir")
+    use_cache = previous.get("code") == current.code
+    changes = []
+    if not previous.get("finished"):
+        changes.append(
+            f"the last retrain (span {previous.get('span')}, started {previous.get('started')}) "
+            "did not finish"
+        )
+    if previous.get("span") != current.span:
+        changes.append(f"a new span (last retrain: span {previous.get('span')})")
+    elif previous.get("fingerprint") != current.fingerprint:
+        changes.append(f"span {current.span}'s data changed")
+    if previous.get("settings") != current.settings:
+        changes.append("the settings changed")
+    if not use_cache:
+        changes.append("the code changed (every component re-executes)")
+    if changes:
+        return Decision(True, "; ".join(changes), use_cache)
+    summary = (
+        f"No new span, settings or code since the last retrain (span {current.span}, "
+        f"finished {previous['finished']})"
+    )
+    if previous.get("blessed"):
+        return Decision(False, f"{summary}; nothing to do.")
+    return Decision(
+        False,
+        f"{summary}, whose model was not blessed: the same data, settings and code "
+        "give the same verdict; nothing to do.",
+    )
 
 
 def _read_state(work_dir: str) -> Optional[dict]:
@@ -102,36 +226,45 @@ def _write_state(work_dir: str, state: dict) -> None:
     os.replace(path + ".tmp", path)
 
 
+def _now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def retrain(
     config: config_lib.PipelineConfig,
     work_dir: str,
     emit: Callable[[str], None] = print,
 ) -> Optional[local_runner.RunSummary]:
-    """Runs the pipeline if a new span arrived since the last successful run.
+    """Runs the pipeline unless nothing it depends on changed (module docstring).
 
     Args:
       config: The pipeline settings (warm start, window, analyzer cache).
-      work_dir: The work directory (metadata, lock and state live there).
+      work_dir: The work directory (local: metadata, lock and state live there).
       emit: Where progress lines go.
 
     Returns:
-      The run's summary, or None when there was no new span.
+      The run's summary, or None when the retrain was skipped.
 
     Raises:
-      RetrainRunningError: If another retrain holds the lock.
+      WorkDirBusyError: If another retrain or run holds the work directory.
     """
     with WorkDirLock(work_dir):
         version = newest_input(config.example_gen)
-        state = _read_state(work_dir)
-        if state and state["span"] == version.span and state["fingerprint"] == version.fingerprint:
-            emit(
-                f"No new span since the last successful retrain (span {version.span}, "
-                f"finished {state['finished']}); nothing to do."
-            )
+        current = RetrainInputs(
+            version.span, version.fingerprint, settings_fingerprint(config), code_fingerprint()
+        )
+        decision = decide(_read_state(work_dir), current)
+        if not decision.run:
+            emit(decision.reason)
             return None
-        emit(f"Retraining on span {version.span} (window of {config.window_spans} span(s)).")
+        emit(
+            f"Retraining on span {current.span} (window of {config.window_spans} span(s)): "
+            f"{decision.reason}."
+        )
+        state = {**dataclasses.asdict(current), "started": _now(), "finished": None}
+        _write_state(work_dir, state)
         summary = local_runner.run(
-            config,
+            config if decision.use_cache else dataclasses.replace(config, enable_cache=False),
             local_runner.metadata_path(work_dir),
             os.path.join(work_dir, "last_run.log"),
             emit,
@@ -139,9 +272,8 @@ def retrain(
         _write_state(
             work_dir,
             {
-                "span": version.span,
-                "fingerprint": version.fingerprint,
-                "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+                **state,
+                "finished": _now(),
                 "pushed_model": summary.pushed_model,
                 "blessed": bool(summary.evaluation and summary.evaluation["blessing"]["blessed"]),
             },

@@ -47,8 +47,8 @@ class TrainerConfig:
         the analysed range). Off by default: a query without a time is asked
         at the latest training time, which for most users lies long after
         their ratings, and on the random split that moved their answers
-        towards the movies of the data's last weeks (filtered top-10 0.127
-        with it, 0.222 without, 100k synthetic ratings; trainer/README.md).
+        towards the movies of the data's last weeks (measured in
+        trainer/README.md).
         The fine time bucket never enters the query tower: it names the
         rating session (``features.SESSION_NAMING_FEATURES``).
     """

@@ -230,7 +230,8 @@ def export_serving_model(trained: TrainedModel, export_dir: str) -> None:
         "rated_movies": _trace(module.rated_movies, examples_spec),
     }
     # The signatures are the interface; Keras's own per-layer call traces
-    # (re-tracing every tower with autograph, ~10 s) would serve only
+    # (re-tracing every tower with autograph: seconds of every export;
+    # docs/benchmarks.md) would serve only
     # tf.keras.models.load_model, which nothing here uses. This is the scope
     # that tf.keras.Model.save(save_traces=False) enters.
     with keras_saved_model_utils.keras_option_scope(save_traces=False):

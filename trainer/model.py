@@ -122,9 +122,10 @@ class RetrievalModel(tfrs.Model):
         step = super().train_step
         if self._loss_name == config_lib.LOSS_EXACT:
             # Autograph would transpile TFRS's and our step code on the first
-            # batch (~10 s on 100k ratings) to find no tensor-dependent Python
-            # control flow in it. TFRS's Retrieval task (the in-batch loss)
-            # does need autograph (``len(tf.shape(x))``).
+            # batch (seconds of every run; docs/benchmarks.md) to find no
+            # tensor-dependent Python control flow in it. TFRS's Retrieval
+            # task (the in-batch loss) does need autograph
+            # (``len(tf.shape(x))``).
             step = tf.autograph.experimental.do_not_convert(step)
         return step(inputs)
 

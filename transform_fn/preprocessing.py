@@ -44,10 +44,10 @@ MISSING_INT64 = -1
 
 # How tf.Transform runs this ``preprocessing_fn`` (its ``force_tf_compat_v1``):
 # in TF1 graph mode. The TF2 mode traces the function once per analysis phase
-# and writes and reloads TF2 SavedModels between phases; on 100k ratings here
-# the analysis took 34.5 s that way and 21.3 s in graph mode, with the same
-# outputs (README, "Benchmarks"). The transform graph it writes serves from
-# TF2 through ``TFTransformOutput.transform_features_layer()`` all the same.
+# and writes and reloads TF2 SavedModels between phases, which costs more
+# than the analysis itself, for the same outputs (docs/benchmarks.md). The
+# transform graph it writes serves from TF2 through
+# ``TFTransformOutput.transform_features_layer()`` all the same.
 FORCE_TF_COMPAT_V1 = True
 
 _RAW_KINDS: Dict[str, str] = {
@@ -195,9 +195,9 @@ def _vocabulary_index(name: str, raw) -> Any:
         analysed, applied = value.values, value.dense
     # The approximate analyzer is a combiner, so tf.Transform packs all seven
     # into one Beam pass with the means, variances and quantiles; tft.vocabulary
-    # is ~14 Beam stages each (together ~5-10 s of a 100k-rating run). Below
-    # EXACT_VOCABULARY_LIMIT distinct values its counts, order and ties are
-    # tft.vocabulary's exactly.
+    # is a dozen or so Beam stages each, seconds of fixed cost in every run
+    # (docs/benchmarks.md). Below EXACT_VOCABULARY_LIMIT distinct values its
+    # counts, order and ties are tft.vocabulary's exactly.
     vocabulary = tft.experimental.approximate_vocabulary(
         analysed,
         top_k=features.EXACT_VOCABULARY_LIMIT,

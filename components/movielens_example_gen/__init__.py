@@ -1,1 +1,24 @@
-"""ExampleGen over MovieLens: rating examples and the movie candidate corpus."""
+"""ExampleGen over MovieLens: rating examples and the movie candidate corpus.
+
+Public face: ``MovieLensExampleGen`` (the component), ``Settings`` (its
+settings), ``BadInputError`` (bad input rows, with file, line and reason), the
+split modes ``RANDOM`` and ``TEMPORAL``,
+and these modules: ``spec`` (output keys, sources, artifact properties),
+``records`` (a rating or movie as the ``tf.train.Example`` the ExampleGen
+writes), ``spans`` (which span a run reads, and its fingerprint), ``splits``
+(the train/eval split rules),
+``formats`` (GroupLens release layouts) and ``tfds_source`` (TFDS builder
+names).
+"""
+
+from components import public_face
+
+_EXPORTS = {
+    "MovieLensExampleGen": "component",
+    "Settings": "settings",
+    "BadInputError": "bad_rows",
+    "RANDOM": "splits",
+    "TEMPORAL": "splits",
+}
+__all__ = [*_EXPORTS, "spec", "records", "spans", "splits", "formats", "tfds_source"]
+__getattr__ = public_face(__name__, _EXPORTS)

@@ -16,8 +16,13 @@ from tfx import types
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
-from components.movielens_example_gen import batches, formats, outputs, spans, spec, splits
-from components.movielens_example_gen.bad_rows import BadInputError, BadRowsSummary, check_tolerance
+from components.movielens_example_gen import archive, batches, formats, outputs, spans, spec, splits
+from components.movielens_example_gen.bad_rows import (
+    BadInputError,
+    BadRowsSummary,
+    DuplicateRating,
+    check_tolerance,
+)
 from components.movielens_example_gen.grouplens_source import ReadGroupLens
 from components.movielens_example_gen.settings import Settings
 from components.movielens_example_gen.source_output import SourceOutput
@@ -37,18 +42,24 @@ def read_source(
 
     Returns:
       The source's ratings, movies and bad rows.
+
+    Raises:
+      archive.DamagedArchiveError: If a GroupLens archive's members are damaged.
     """
     if settings.source == spec.SOURCE_GROUPLENS:
         layout = formats.detect_layout(resolved.input_path)
+        archive.check_intact(layout.files())
         logging.info(
             "Reading GroupLens %s from %s", layout.format_name, resolved.input_path
         )
-        return pipeline | "ReadGroupLens" >> ReadGroupLens(layout)
+        return pipeline | "ReadGroupLens" >> ReadGroupLens(
+            layout, settings.keep_duplicate_ratings
+        )
     if settings.source == spec.SOURCE_TFDS:
         return pipeline | "ReadTfds" >> ReadTfds(
             settings.tfds_name, settings.tfds_data_dir, settings.tfds_download
         )
-    return pipeline | "ReadSynthetic" >> ReadSynthetic(settings.synthetic, resolved.span)
+    return pipeline | "ReadSynthetic" >> ReadSynthetic(settings.synthetic_config, resolved.span)
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -65,11 +76,12 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         Args:
           input_dict: Unused (the component has no inputs).
           output_dict: ``examples`` and ``candidates`` artifacts.
-          exec_properties: See ``spec.MovieLensExampleGenSpec``; the driver
+          exec_properties: See ``component.MovieLensExampleGenSpec``; the driver
             adds the resolved ``span`` and ``input_fingerprint``.
 
         Raises:
-          BadInputError: If more rows are bad than ``max_bad_rows``.
+          BadInputError: If more rows are bad than ``max_bad_rows``, a split is
+            empty, or a GroupLens archive is damaged.
         """
         del input_dict
         settings = Settings.from_exec_properties(exec_properties)
@@ -99,9 +111,13 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 )
                 for name, collection in collections.items()
             }
-            bad = source.bad_rows | "BadRows" >> outputs.SummarizeBadRows()
+            bad_rows, duplicates = source.bad_rows | "SetApartDuplicates" >> beam.Partition(
+                lambda row, _: int(isinstance(row, DuplicateRating)), 2
+            )
+            bad = bad_rows | "BadRows" >> outputs.SummarizeBadRows()
+            duplicated = duplicates | "Duplicates" >> outputs.SummarizeDuplicates()
             quality = (
-                (train, evaluation) | "SyntheticQuality" >> SyntheticQuality(settings.synthetic)
+                (train, evaluation) | "SyntheticQuality" >> SyntheticQuality(settings.synthetic_config)
                 if settings.source == spec.SOURCE_SYNTHETIC
                 else pipeline | "NoQuality" >> beam.Create([None])
             )
@@ -109,7 +125,11 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 bad
                 | "BuildSummary"
                 >> beam.Map(
-                    _summary, beam.pvalue.AsSingleton(quality), **counts
+                    _summary,
+                    beam.pvalue.AsSingleton(quality),
+                    beam.pvalue.AsSingleton(duplicated),
+                    not settings.keep_duplicate_ratings,
+                    **counts,
                 )
                 | "WriteSummary" >> beam.Map(lambda s: outputs.write_summary(summary_path, s))
             )
@@ -145,10 +165,25 @@ def check_no_empty_split(counts: Dict[str, int], settings: Settings) -> None:
     raise BadInputError(f"Empty split(s) {', '.join(empty)}: {reason}")
 
 
-def _summary(bad: BadRowsSummary, quality: Any, **counts: int) -> Dict[str, Any]:
+def _summary(
+    bad: BadRowsSummary,
+    quality: Any,
+    duplicates: BadRowsSummary,
+    duplicates_dropped: bool,
+    **counts: int,
+) -> Dict[str, Any]:
     return {
         "num_examples": counts,
-        "bad_rows": {"count": bad.count, "samples": bad.samples},
+        "bad_rows": {
+            "count": bad.count,
+            "samples": bad.samples,
+            "consequences": bad.consequences,
+        },
+        "duplicate_ratings": {
+            "count": duplicates.count,
+            "samples": duplicates.samples,
+            "dropped": duplicates_dropped,
+        },
         "synthetic_quality": quality,
     }
 
@@ -180,6 +215,9 @@ def _record_properties(
     )
     examples.set_string_custom_property(
         spec.BAD_ROWS_SAMPLE_PROPERTY, json.dumps(summary["bad_rows"]["samples"])
+    )
+    examples.set_int_custom_property(
+        spec.DUPLICATE_RATINGS_COUNT_PROPERTY, summary["duplicate_ratings"]["count"]
     )
     if summary["synthetic_quality"] is not None:
         examples.set_string_custom_property(

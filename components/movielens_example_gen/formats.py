@@ -11,10 +11,13 @@ Three families of formats exist:
 
 Parsers turn one line into a record (see ``records.py``) and raise ``BadLine``
 with the reason when the line is malformed; the caller adds file and line.
+Values that cannot become an example (a timestamp beyond int64, an age no
+person has) are malformed too, so that they are bad rows like any other.
 The conversions (genre and occupation labels, age buckets) follow TFDS's
 ``movielens`` builder so that the examples match ``movielens/*-ratings``.
 """
 
+import codecs
 import csv
 import dataclasses
 from typing import Any, Dict, List, Optional, Tuple
@@ -60,6 +63,10 @@ _OCCUPATIONS_1M = [
     "technician/engineer", "tradesman/craftsman", "unemployed", "writer",
 ]
 _AGE_THRESHOLDS = (18, 25, 35, 45, 50, 56)
+_MAX_AGE = 150
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# What separates a movies or users line's first field, the id, from the rest.
+_ID_SEPARATORS = {FORMAT_100K: b"|", FORMAT_1M: b"::", FORMAT_CSV: b","}
 _CSV_RATINGS_HEADER = ["userId", "movieId", "rating", "timestamp"]
 _CSV_MOVIES_HEADER = ["movieId", "title", "genres"]
 
@@ -83,6 +90,10 @@ class Layout:
     ratings: archive.ArchiveFile
     movies: archive.ArchiveFile
     users: Optional[archive.ArchiveFile]
+
+    def files(self) -> List[archive.ArchiveFile]:
+        """Returns the files the release is read from."""
+        return [f for f in (self.ratings, self.movies, self.users) if f is not None]
 
 
 def detect_layout(location: str) -> Layout:
@@ -195,6 +206,8 @@ def parse_rating(format_name: str, line: bytes) -> Tuple[str, str, float, int]:
         timestamp = int(fields[3])
     except ValueError:
         raise BadLine(f"timestamp {fields[3]!r} is not an integer") from None
+    if not _INT64_MIN <= timestamp <= _INT64_MAX:
+        raise BadLine(f"timestamp {fields[3]} is outside the int64 range")
     return user_id, movie_id, rating, timestamp
 
 
@@ -267,6 +280,8 @@ def parse_user(format_name: str, line: bytes) -> Tuple[str, Dict[str, Any]]:
         age = int(age_text)
     except ValueError:
         raise BadLine(f"age {age_text!r} is not an integer") from None
+    if not 0 <= age <= _MAX_AGE:
+        raise BadLine(f"age {age} is outside 0-{_MAX_AGE}")
     if gender not in ("M", "F"):
         raise BadLine(f"gender {gender!r} is not M or F")
     demographics: Dict[str, Any] = {
@@ -283,6 +298,27 @@ def parse_user(format_name: str, line: bytes) -> Tuple[str, Dict[str, Any]]:
     return user_id, demographics
 
 
+def leading_id(format_name: str, line: bytes) -> Optional[str]:
+    """Reads the id of a movies or users line that failed to parse, if it can.
+
+    The id is the first field; a byte order mark, spaces and quotes around it
+    are dropped. It tells which movie or user a bad line was meant to be, so
+    that their ratings are reported as consequences of that line.
+
+    Args:
+      format_name: A format constant.
+      line: The raw line.
+
+    Returns:
+      The id, or None when the first field is not a number.
+    """
+    first = line.split(_ID_SEPARATORS[format_name], 1)[0]
+    if first.startswith(codecs.BOM_UTF8):
+        first = first[len(codecs.BOM_UTF8):]
+    text = first.decode("latin-1").strip().strip('"')
+    return text if _is_ascii_number(text) else None
+
+
 def _split(
     format_name: str, line: bytes, separators: Dict[str, str], count: int
 ) -> List[str]:
@@ -297,6 +333,8 @@ def _split(
 
 
 def _decode(format_name: str, line: bytes) -> str:
+    if line.startswith(codecs.BOM_UTF8):
+        raise BadLine("starts with a UTF-8 byte order mark")
     if format_name == FORMAT_CSV:
         try:
             return line.decode("utf-8")
@@ -306,9 +344,14 @@ def _decode(format_name: str, line: bytes) -> str:
 
 
 def _numeric_id(text: str, what: str) -> str:
-    if not text.isdigit():
+    if not _is_ascii_number(text):
         raise BadLine(f"{what} {text!r} is not a number")
     return text
+
+
+def _is_ascii_number(text: str) -> bool:
+    # str.isdigit alone accepts digits of other scripts, e.g. latin-1's "²".
+    return text.isascii() and text.isdigit()
 
 
 def _genre_label(name: str) -> int:

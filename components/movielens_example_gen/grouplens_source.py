@@ -4,55 +4,134 @@ The ratings file is streamed line by line (so ml-25m never sits in one
 process's memory), in batches of parsed lines (``batches.py``), and joined
 with the movies and users tables, which are small enough to be side inputs.
 Every line that cannot become a record comes out as a ``BadRow`` naming the
-file, line and reason.
+file, line and reason. A rating of a movie or user whose own line was bad is
+a ``BadRow`` too, marked as a consequence of that line, so that the line
+itself is reported first. Exact duplicate rating lines come out as
+``DuplicateRating``s, dropped from the ratings unless kept on request.
 """
 
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+import zlib
+from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple
 
 import apache_beam as beam
 
 from components.movielens_example_gen import archive, batches, formats
-from components.movielens_example_gen.bad_rows import BadRow
+from components.movielens_example_gen.bad_rows import BadRow, DuplicateRating
 from components.movielens_example_gen.source_output import SourceOutput
 from transform_fn import features
 
 _BAD = "bad_rows"
+_BAD_LINE_IDS = "bad_line_ids"
+# Rating lines are grouped into this many buckets by a hash of their user, so
+# that exact duplicates meet in one bucket wherever they are in the file. One
+# bucket's ratings (ml-25m: ~400k) are checked in one worker's memory.
+_USER_BUCKETS = 64
+
+Rating = Tuple[str, str, float, int]
 
 
-def _parse_lines(
-    file: archive.ArchiveFile, format_name: str, parse
-) -> Iterator[Any]:
-    """Yields ``(line_number, parsed)`` for good lines, bad rows tagged."""
+class _Table(NamedTuple):
+    """A movies or users file read into Beam.
+
+    Attributes:
+      rows: ``(id, row)``, one per id.
+      bad_rows: Collections of ``BadRow``s of the file's lines.
+      bad_line_ids: ``(id, line_number)`` of the first bad line meant for each
+        id (``formats.leading_id``).
+    """
+
+    rows: beam.PCollection
+    bad_rows: List[beam.PCollection]
+    bad_line_ids: beam.PCollection
+
+
+def _record_lines(file: archive.ArchiveFile, format_name: str) -> Iterator[Tuple[int, bytes]]:
+    """Yields ``(line_number, line)`` for the lines that carry records (no CSV header)."""
     for number, line in archive.read_lines(file):
         if number == 1 and formats.is_header(format_name, line):
             continue
+        yield number, line
+
+
+def _bad(file: archive.ArchiveFile, number: int, error: formats.BadLine) -> beam.pvalue.TaggedOutput:
+    return beam.pvalue.TaggedOutput(_BAD, BadRow(file.display_name(), number, str(error)))
+
+
+def _parse_lines(file: archive.ArchiveFile, format_name: str, parse) -> Iterator[Any]:
+    """Yields ``(line_number, parsed)`` for good lines, bad rows tagged."""
+    for number, line in _record_lines(file, format_name):
         try:
             yield number, parse(format_name, line)
         except formats.BadLine as error:
-            yield beam.pvalue.TaggedOutput(
-                _BAD, BadRow(file.display_name(), number, str(error))
-            )
+            yield _bad(file, number, error)
 
 
-def _parsed_batches(file: archive.ArchiveFile, format_name: str, parse) -> Iterator[Any]:
-    """Yields lists of ``(line_number, parsed)`` for good lines, bad rows tagged."""
-    return batches.batched(
-        _parse_lines(file, format_name, parse),
+def _user_bucket(numbered_rating: Tuple[int, Rating]) -> int:
+    """The bucket of a rating: a hash of its user that is stable across processes."""
+    _, (user_id, _, _, _) = numbered_rating
+    return zlib.crc32(user_id.encode("utf-8")) % _USER_BUCKETS
+
+
+def _bucketed_batches(file: archive.ArchiveFile, format_name: str) -> Iterator[Any]:
+    """Yields ``(bucket, [(line_number, rating), ...])`` for good lines, bad rows tagged."""
+    return batches.batched_by_key(
+        _parse_lines(file, format_name, formats.parse_rating),
+        _user_bucket,
         batches.BATCH_SIZE,
         passes_through=lambda item: isinstance(item, beam.pvalue.TaggedOutput),
     )
 
 
+def _without_duplicates(file_name: str, keep: bool):
+    """Returns a FlatMap body finding exact duplicates among one bucket's ratings.
+
+    Args:
+      file_name: The ratings file, for the reports.
+      keep: Whether duplicates stay among the ratings (they are reported
+        either way).
+
+    Returns:
+      A function of ``(bucket, batches)`` yielding batches of
+      ``(line_number, rating)`` and tagged ``DuplicateRating``s.
+    """
+
+    def run(bucket_batches: Tuple[int, Iterable[List[Tuple[int, Rating]]]]) -> Iterator[Any]:
+        _, grouped = bucket_batches
+        numbered = sorted((item for batch in grouped for item in batch), key=lambda item: item[0])
+        first_lines: Dict[Rating, int] = {}
+        kept = []
+        for number, rating in numbered:
+            first = first_lines.setdefault(rating, number)
+            if first != number:
+                yield beam.pvalue.TaggedOutput(_BAD, DuplicateRating(file_name, number, first))
+                if not keep:
+                    continue
+            kept.append((number, rating))
+        yield from batches.batched(kept, batches.BATCH_SIZE)
+
+    return run
+
+
 def _keyed_by_id(file: archive.ArchiveFile, format_name: str, parse_fn):
-    """Returns a FlatMap body yielding ``(id, (line_number, row))``."""
+    """Returns a FlatMap body yielding ``(id, (line_number, row))``.
+
+    Bad lines come out as tagged bad rows, and, when their id can be read
+    anyway, the first one of each id as a tagged ``(id, line_number)``.
+    """
 
     def run(_) -> Iterator[Any]:
-        for item in _parse_lines(file, format_name, parse_fn):
-            if isinstance(item, beam.pvalue.TaggedOutput):
-                yield item
-            else:
-                number, (key, value) = item
-                yield key, (number, value)
+        bad_ids = set()
+        for number, line in _record_lines(file, format_name):
+            try:
+                key, value = parse_fn(format_name, line)
+            except formats.BadLine as error:
+                yield _bad(file, number, error)
+                key = formats.leading_id(format_name, line)
+                if key is not None and key not in bad_ids:
+                    bad_ids.add(key)
+                    yield beam.pvalue.TaggedOutput(_BAD_LINE_IDS, (key, number))
+                continue
+            yield key, (number, value)
 
     return run
 
@@ -75,12 +154,12 @@ def _unique(file_name: str):
 
 def _table(
     pipeline: beam.Pipeline, label: str, file: archive.ArchiveFile, format_name: str, parse_fn
-) -> Tuple[beam.PCollection, beam.PCollection, beam.PCollection]:
+) -> _Table:
     parsed = (
         pipeline
         | f"Start{label}" >> beam.Create([None])
         | f"Parse{label}" >> beam.FlatMap(_keyed_by_id(file, format_name, parse_fn)).with_outputs(
-            _BAD, main="rows"
+            _BAD, _BAD_LINE_IDS, main="rows"
         )
     )
     unique = (
@@ -90,7 +169,7 @@ def _table(
             _BAD, main="rows"
         )
     )
-    return unique.rows, parsed[_BAD], unique[_BAD]
+    return _Table(unique.rows, [parsed[_BAD], unique[_BAD]], parsed[_BAD_LINE_IDS])
 
 
 def _movie_parser(fmt: str, line: bytes) -> Tuple[str, Dict[str, Any]]:
@@ -101,20 +180,43 @@ def _movie_parser(fmt: str, line: bytes) -> Tuple[str, Dict[str, Any]]:
 class _JoinRatings(beam.DoFn):
     """Joins a batch of parsed rating lines with their movies and users."""
 
-    def __init__(self, ratings_file: str):
+    def __init__(
+        self,
+        ratings_file: str,
+        movies_file: archive.ArchiveFile,
+        users_file: Optional[archive.ArchiveFile],
+    ):
         self._ratings_file = ratings_file
+        self._movies_file = movies_file.basename
+        self._users_file = users_file.basename if users_file else None
 
     def process(
         self,
-        numbered_batch: List[Tuple[int, Tuple[str, str, float, int]]],
+        numbered_batch: List[Tuple[int, Rating]],
         movies: Dict[str, Dict[str, Any]],
         users: Optional[Dict[str, Dict[str, Any]]],
+        bad_movie_lines: Dict[str, int],
+        bad_user_lines: Optional[Dict[str, int]],
     ) -> Iterator[Any]:
+        """Yields the batch's joined records as one list, and tagged bad rows.
+
+        Args:
+          numbered_batch: ``(line_number, rating)`` pairs.
+          movies: Movie records by id.
+          users: Demographics by user id, or None without a users file.
+          bad_movie_lines: Line of the movies file by id, for ids whose line
+            was bad.
+          bad_user_lines: The same for the users file, or None.
+
+        Yields:
+          A non-empty list of records, and a tagged ``BadRow`` per rating
+          whose movie or user is unknown.
+        """
         joined = []
         for number, (user_id, movie_id, rating, timestamp) in numbered_batch:
             movie = movies.get(movie_id)
             if movie is None:
-                yield self._bad(number, f"unknown movie id {movie_id}")
+                yield self._missing(number, "movie", movie_id, self._movies_file, bad_movie_lines)
                 continue
             record = dict(movie)
             record.update(
@@ -127,64 +229,85 @@ class _JoinRatings(beam.DoFn):
             if users is not None:
                 demographics = users.get(user_id)
                 if demographics is None:
-                    yield self._bad(number, f"unknown user id {user_id}")
+                    yield self._missing(number, "user", user_id, self._users_file, bad_user_lines)
                     continue
                 record.update(demographics)
             joined.append(record)
         if joined:
             yield joined
 
-    def _bad(self, number: int, reason: str) -> beam.pvalue.TaggedOutput:
-        return beam.pvalue.TaggedOutput(_BAD, BadRow(self._ratings_file, number, reason))
+    def _missing(
+        self, number: int, what: str, key: str, table_file: str, bad_lines: Dict[str, int]
+    ) -> beam.pvalue.TaggedOutput:
+        """A bad row for a rating of an unknown movie or user, tied to its bad line if any."""
+        bad_line = bad_lines.get(key)
+        if bad_line is None:
+            row = BadRow(self._ratings_file, number, f"unknown {what} id {key}")
+        else:
+            row = BadRow(
+                self._ratings_file,
+                number,
+                f"{what} id {key} has no record: its line {bad_line} in {table_file} is bad",
+                consequence_of=f"ratings of {what}s whose {table_file} line was bad",
+            )
+        return beam.pvalue.TaggedOutput(_BAD, row)
 
 
 @beam.ptransform_fn
 def ReadGroupLens(  # pylint: disable=invalid-name
-    pipeline: beam.Pipeline, layout: formats.Layout
+    pipeline: beam.Pipeline, layout: formats.Layout, keep_duplicates: bool = False
 ) -> SourceOutput:
     """Reads a GroupLens release into records.
 
     Args:
       pipeline: The Beam pipeline.
       layout: The release's files, from ``formats.detect_layout``.
+      keep_duplicates: Whether a rating line equal to an earlier one (same
+        user, movie, rating and timestamp) stays among the ratings; it is
+        reported as a ``DuplicateRating`` either way.
 
     Returns:
       Batches of rating records joined with movie and user features, the movie corpus
-      (every movie of the movies file, rated or not) and the bad rows.
+      (every movie of the movies file, rated or not), and the bad rows with the
+      duplicate ratings.
     """
     fmt = layout.format_name
-    movies, bad_movie_lines, duplicate_movies = _table(
-        pipeline, "Movies", layout.movies, fmt, _movie_parser
-    )
-    bad = [bad_movie_lines, duplicate_movies]
-    users = None
+    movies = _table(pipeline, "Movies", layout.movies, fmt, _movie_parser)
+    bad = list(movies.bad_rows)
+    users = bad_user_lines = None
     if layout.users is not None:
-        users_table, bad_user_lines, duplicate_users = _table(
-            pipeline, "Users", layout.users, fmt, formats.parse_user
-        )
-        users = beam.pvalue.AsDict(users_table)
-        bad += [bad_user_lines, duplicate_users]
+        users_table = _table(pipeline, "Users", layout.users, fmt, formats.parse_user)
+        users = beam.pvalue.AsDict(users_table.rows)
+        bad_user_lines = beam.pvalue.AsDict(users_table.bad_line_ids)
+        bad += users_table.bad_rows
 
     ratings_file = layout.ratings
     parsed = (
         pipeline
         | "StartRatings" >> beam.Create([None])
         | "ParseRatings"
-        >> beam.FlatMap(
-            lambda _: _parsed_batches(ratings_file, fmt, formats.parse_rating)
-        ).with_outputs(_BAD, main="rows")
+        >> beam.FlatMap(lambda _: _bucketed_batches(ratings_file, fmt)).with_outputs(
+            _BAD, main="rows"
+        )
     )
-    joined = (
+    unique = (
         parsed.rows
-        | "Distribute" >> beam.Reshuffle()
-        | "JoinRatings"
-        >> beam.ParDo(
-            _JoinRatings(ratings_file.display_name()), beam.pvalue.AsDict(movies), users
+        | "GroupByUser" >> beam.GroupByKey()
+        | "FindDuplicates"
+        >> beam.FlatMap(
+            _without_duplicates(ratings_file.display_name(), keep_duplicates)
         ).with_outputs(_BAD, main="rows")
     )
-    bad += [parsed[_BAD], joined[_BAD]]
+    joined = unique.rows | "JoinRatings" >> beam.ParDo(
+        _JoinRatings(ratings_file.display_name(), layout.movies, layout.users),
+        beam.pvalue.AsDict(movies.rows),
+        users,
+        beam.pvalue.AsDict(movies.bad_line_ids),
+        bad_user_lines,
+    ).with_outputs(_BAD, main="rows")
+    bad += [parsed[_BAD], unique[_BAD], joined[_BAD]]
     return SourceOutput(
         rating_batches=joined.rows,
-        movies=movies | "MovieRecords" >> beam.Values(),
+        movies=movies.rows | "MovieRecords" >> beam.Values(),
         bad_rows=tuple(bad) | "FlattenBadRows" >> beam.Flatten(),
     )

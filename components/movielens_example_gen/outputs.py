@@ -2,7 +2,7 @@
 
 import json
 import os
-from typing import Any, Dict, Mapping
+from typing import Any, Callable, Dict, List, Mapping, Tuple
 
 import apache_beam as beam
 import tensorflow as tf
@@ -43,16 +43,76 @@ def WriteRecords(  # pylint: disable=invalid-name
     )
 
 
+class _SummaryFn(beam.CombineFn):
+    """Counts rows, and per group, keeping the first ``SAMPLE_SIZE`` in ``sample_order``.
+
+    One combine instead of a count, a top and a count per key: on the
+    DirectRunner each combine is a stage with a fixed cost.
+    """
+
+    def __init__(self, group_of: Callable[[Any], str]):
+        self._group_of = group_of
+
+    def create_accumulator(self) -> Tuple[int, Dict[str, int], List[Any]]:
+        return 0, {}, []
+
+    def add_input(self, accumulator, row):
+        count, groups, first = accumulator
+        group = self._group_of(row)
+        if group:
+            groups[group] = groups.get(group, 0) + 1
+        first.append(row)
+        return count + 1, groups, _first(first)
+
+    def merge_accumulators(self, accumulators):
+        total, merged, first = 0, {}, []
+        for count, groups, rows in accumulators:
+            total += count
+            for group, group_count in groups.items():
+                merged[group] = merged.get(group, 0) + group_count
+            first.extend(rows)
+        return total, merged, _first(first)
+
+    def extract_output(self, accumulator) -> BadRowsSummary:
+        count, groups, first = accumulator
+        return BadRowsSummary.of(count, first, groups)
+
+
+def _first(rows: List[Any]) -> List[Any]:
+    """Keeps the first ``SAMPLE_SIZE`` rows, once twice as many have piled up."""
+    if len(rows) <= 2 * SAMPLE_SIZE:
+        return rows
+    return sorted(rows, key=lambda row: row.sample_order())[:SAMPLE_SIZE]
+
+
 @beam.ptransform_fn
 def SummarizeBadRows(bad_rows: beam.PCollection) -> beam.PCollection:  # pylint: disable=invalid-name
-    """Reduces bad rows to one ``BadRowsSummary`` (count and first rows)."""
-    count = bad_rows | "CountBad" >> beam.combiners.Count.Globally()
-    first = bad_rows | "FirstBad" >> beam.combiners.Top.Of(
-        SAMPLE_SIZE, key=lambda row: (row.file, row.line), reverse=True
+    """Reduces bad rows to one ``BadRowsSummary``.
+
+    Args:
+      bad_rows: ``BadRow``s.
+
+    Returns:
+      A one-element collection: the count, the first rows in ``sample_order``
+      (bad lines before the rows they made unusable) and the count of each
+      group of consequences.
+    """
+    return bad_rows | "Summarize" >> beam.CombineGlobally(
+        _SummaryFn(lambda row: row.consequence_of)
     )
-    return count | "Summary" >> beam.Map(
-        lambda total, rows: BadRowsSummary.of(total, rows), beam.pvalue.AsSingleton(first)
-    )
+
+
+@beam.ptransform_fn
+def SummarizeDuplicates(duplicates: beam.PCollection) -> beam.PCollection:  # pylint: disable=invalid-name
+    """Reduces duplicate rating lines to one ``BadRowsSummary`` (count and first ones).
+
+    Args:
+      duplicates: ``DuplicateRating``s.
+
+    Returns:
+      A one-element collection with the summary.
+    """
+    return duplicates | "Summarize" >> beam.CombineGlobally(_SummaryFn(lambda row: ""))
 
 
 def write_summary(path: str, summary: Mapping[str, Any]) -> None:

@@ -1,11 +1,18 @@
-"""The ExampleGen's settings, read and checked from execution properties."""
+"""The ExampleGen's settings: declared once, read back from execution properties.
+
+``Settings`` is the one declaration of MovieLensExampleGen's settings: the
+component takes an instance, its spec's parameters are derived from the
+fields (``components.settings_codec``), and its driver and executor read
+the same type back. The pipeline and the command line build it too.
+"""
 
 import dataclasses
-import json
 from typing import Any, Dict, Mapping, Optional
 
-from components.movielens_example_gen import spec, synthetic as synthetic_lib
-from components.movielens_example_gen.splits import SplitConfig
+from components import settings_codec
+from components.movielens_example_gen import spec
+from movielens_simulator import synthetic as synthetic_lib
+from components.movielens_example_gen.splits import RANDOM, SplitConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -13,28 +20,47 @@ class Settings:
     """What to read and how to split it.
 
     Attributes:
-      source: One of ``spec.SOURCES``.
-      input_path: GroupLens archive or folder; may contain ``{SPAN}``.
-      tfds_name: TFDS ratings builder, e.g. ``movielens/100k-ratings``.
-      tfds_data_dir: TFDS data dir (None: TFDS's default).
-      tfds_download: Whether TFDS may download and prepare missing data.
-      synthetic: Keyword arguments of ``synthetic.SyntheticConfig``.
-      split: The train/eval split.
-      max_bad_rows: Bad rows tolerated (counted and reported) before failing.
-      span: The span to read; ``spec.LATEST_SPAN`` for the newest.
+      source: ``grouplens``, ``tfds`` or ``synthetic`` (``spec.SOURCES``).
+      input_path: For ``grouplens``: a release's .zip or extracted folder
+        (ml-100k, ml-1m, ml-latest-small, ml-20m, ml-25m), local or on
+        ``gs://``/``s3://``; may contain ``{SPAN}`` to select among drops.
+      tfds_name: For ``tfds``: a ratings builder such as
+        ``movielens/100k-ratings``.
+      tfds_data_dir: For ``tfds``: the data dir (None: TFDS's default).
+      tfds_download: For ``tfds``: download when the data is not prepared.
+      synthetic_config: For ``synthetic``: keyword arguments of
+        ``synthetic.SyntheticConfig`` (sizes, seed, spans, ...).
+      split_mode: ``random`` (stable hash) or ``temporal`` (newest ratings
+        in eval).
+      eval_fraction: Share of ratings in the eval split.
+      max_bad_rows: Bad input rows tolerated; they are counted and quoted in
+        the ``examples`` artifact's properties. Above it the run fails
+        naming file, line and reason of the first ones.
+      span: The span to read; ``spec.LATEST_SPAN`` (-1) for the newest.
+      keep_duplicate_ratings: For ``grouplens``: keep a rating line equal to
+        an earlier one (same user, movie, rating and timestamp). By default
+        it is dropped, as the same event recorded twice; either way it is
+        counted and reported, not a bad row.
     """
 
-    source: str
-    input_path: Optional[str]
-    tfds_name: Optional[str]
-    tfds_data_dir: Optional[str]
-    tfds_download: bool
-    synthetic: Dict[str, Any]
-    split: SplitConfig
-    max_bad_rows: int
-    span: int
+    source: str = spec.SOURCE_SYNTHETIC
+    input_path: Optional[str] = None
+    tfds_name: Optional[str] = None
+    tfds_data_dir: Optional[str] = None
+    tfds_download: bool = True
+    synthetic_config: Dict[str, Any] = dataclasses.field(default_factory=dict)
+    split_mode: str = RANDOM
+    eval_fraction: float = 0.2
+    max_bad_rows: int = 0
+    span: int = spec.LATEST_SPAN
+    keep_duplicate_ratings: bool = False
 
     def __post_init__(self):
+        """Checks the settings.
+
+        Raises:
+          ValueError: Naming the setting and what it must be.
+        """
         if self.source not in spec.SOURCES:
             raise ValueError(
                 f"source must be one of {spec.SOURCES}, got {self.source!r}"
@@ -51,37 +77,33 @@ class Settings:
             )
         if self.max_bad_rows < 0:
             raise ValueError(f"max_bad_rows must be >= 0, got {self.max_bad_rows}")
+        SplitConfig(mode=self.split_mode, eval_fraction=self.eval_fraction)  # Checks both.
         if self.source == spec.SOURCE_SYNTHETIC:
-            _check_synthetic(self.synthetic)
+            _check_synthetic(self.synthetic_config)
+
+    @property
+    def split(self) -> SplitConfig:
+        """The train/eval split these settings ask for."""
+        return SplitConfig(mode=self.split_mode, eval_fraction=self.eval_fraction)
+
+    def to_exec_properties(self) -> Dict[str, Any]:
+        """Returns the execution properties holding these settings."""
+        return settings_codec.to_exec_properties(self)
 
     @classmethod
     def from_exec_properties(cls, properties: Mapping[str, Any]) -> "Settings":
         """Reads the settings from a component's execution properties.
 
         Args:
-          properties: The execution properties (``spec.MovieLensExampleGenSpec``).
+          properties: The execution properties (``component.MovieLensExampleGenSpec``).
 
         Returns:
           The checked settings.
 
         Raises:
-          ValueError: If a setting is missing or invalid.
+          ValueError: If a setting is invalid.
         """
-        synthetic_json = properties.get(spec.SYNTHETIC_CONFIG_KEY) or "{}"
-        return cls(
-            source=properties[spec.SOURCE_KEY],
-            input_path=properties.get(spec.INPUT_PATH_KEY) or None,
-            tfds_name=properties.get(spec.TFDS_NAME_KEY) or None,
-            tfds_data_dir=properties.get(spec.TFDS_DATA_DIR_KEY) or None,
-            tfds_download=bool(properties.get(spec.TFDS_DOWNLOAD_KEY, 1)),
-            synthetic=json.loads(synthetic_json),
-            split=SplitConfig(
-                mode=properties[spec.SPLIT_MODE_KEY],
-                eval_fraction=float(properties[spec.EVAL_FRACTION_KEY]),
-            ),
-            max_bad_rows=int(properties[spec.MAX_BAD_ROWS_KEY]),
-            span=int(properties[spec.SPAN_KEY]),
-        )
+        return settings_codec.from_exec_properties(cls, properties)
 
 
 def _check_synthetic(settings: Mapping[str, Any]) -> None:

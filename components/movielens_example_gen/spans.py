@@ -57,7 +57,7 @@ def resolve(settings: Settings) -> ResolvedSource:
     if settings.source == spec.SOURCE_GROUPLENS:
         return _resolve_grouplens(settings.input_path, settings.span)
     if settings.source == spec.SOURCE_SYNTHETIC:
-        num_spans = int(settings.synthetic.get("num_spans", 1))
+        num_spans = int(settings.synthetic_config.get("num_spans", 1))
         span = num_spans - 1 if settings.span == spec.LATEST_SPAN else settings.span
         if not 0 <= span < num_spans:
             raise ValueError(
@@ -90,7 +90,7 @@ def fingerprint(settings: Settings, resolved: ResolvedSource) -> str:
                 while chunk := handle.read(_READ_CHUNK):
                     digest.update(chunk)
     elif settings.source == spec.SOURCE_SYNTHETIC:
-        digest.update(json.dumps(settings.synthetic, sort_keys=True).encode())
+        digest.update(json.dumps(settings.synthetic_config, sort_keys=True).encode())
         digest.update(f"generator={SYNTHETIC_GENERATOR_VERSION}".encode())
     else:
         digest.update(f"{settings.tfds_name}@{settings.tfds_data_dir}\n".encode())

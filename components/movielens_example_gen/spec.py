@@ -1,23 +1,15 @@
-"""Keys and component spec of MovieLensExampleGen, shared by every module."""
+"""Names shared by MovieLensExampleGen's modules and its users.
 
-from tfx import types
-from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ExecutionParameter
+The settings' names are the fields of ``settings.Settings``; the component
+spec is in ``component.py``.
+"""
 
 # Output channels.
 EXAMPLES_KEY = "examples"
 CANDIDATES_KEY = "candidates"
 
-# Execution parameters.
-SOURCE_KEY = "source"
-INPUT_PATH_KEY = "input_path"
-TFDS_NAME_KEY = "tfds_name"
-TFDS_DATA_DIR_KEY = "tfds_data_dir"
-TFDS_DOWNLOAD_KEY = "tfds_download"
-SYNTHETIC_CONFIG_KEY = "synthetic_config"
-SPLIT_MODE_KEY = "split_mode"
-EVAL_FRACTION_KEY = "eval_fraction"
-MAX_BAD_ROWS_KEY = "max_bad_rows"
+# The span: a setting (``Settings.span``, which the driver resolves) and a
+# property of both output artifacts.
 SPAN_KEY = "span"
 # Set by the driver: what the run reads, so caching notices changed data.
 FINGERPRINT_KEY = "input_fingerprint"
@@ -35,30 +27,10 @@ SUMMARY_FILE = "example_gen_summary.json"
 # Custom properties of the output artifacts.
 BAD_ROWS_COUNT_PROPERTY = "bad_rows_count"
 BAD_ROWS_SAMPLE_PROPERTY = "bad_rows_sample"
+DUPLICATE_RATINGS_COUNT_PROPERTY = "duplicate_ratings_count"
 NUM_EXAMPLES_PROPERTY_PREFIX = "num_examples_"
 SYNTHETIC_QUALITY_PROPERTY = "synthetic_quality"
 SOURCE_PROPERTY = "source"
 
 LATEST_SPAN = -1
 
-
-class MovieLensExampleGenSpec(types.ComponentSpec):
-    """Parameters and outputs of MovieLensExampleGen."""
-
-    PARAMETERS = {
-        SOURCE_KEY: ExecutionParameter(type=str),
-        INPUT_PATH_KEY: ExecutionParameter(type=str, optional=True),
-        TFDS_NAME_KEY: ExecutionParameter(type=str, optional=True),
-        TFDS_DATA_DIR_KEY: ExecutionParameter(type=str, optional=True),
-        TFDS_DOWNLOAD_KEY: ExecutionParameter(type=int, optional=True),
-        SYNTHETIC_CONFIG_KEY: ExecutionParameter(type=str, optional=True),
-        SPLIT_MODE_KEY: ExecutionParameter(type=str),
-        EVAL_FRACTION_KEY: ExecutionParameter(type=float),
-        MAX_BAD_ROWS_KEY: ExecutionParameter(type=int),
-        SPAN_KEY: ExecutionParameter(type=int),
-    }
-    INPUTS = {}
-    OUTPUTS = {
-        EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
-        CANDIDATES_KEY: ChannelParameter(type=standard_artifacts.Examples),
-    }

@@ -15,7 +15,8 @@ from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Tupl
 
 import apache_beam as beam
 
-from components.movielens_example_gen import batches, synthetic
+from components.movielens_example_gen import batches
+from movielens_simulator import synthetic
 from components.movielens_example_gen.splits import hash_fraction, rating_key
 from components.movielens_example_gen.source_output import SourceOutput
 from transform_fn import features

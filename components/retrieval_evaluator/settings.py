@@ -1,28 +1,16 @@
-"""RetrievalEvaluator's settings, read and checked from execution properties.
+"""RetrievalEvaluator's settings: declared once, read back from execution properties.
 
-The defaults are declared here once; the component, the pipeline's
-``EvaluatorConfig`` and the command line all take them from this module.
+``Settings`` is the one declaration: the component takes an instance, its
+spec's parameters derive from the fields (``components.settings_codec``),
+the executor reads the same type back, and the pipeline and the command
+line build it.
 """
 
 import dataclasses
-import json
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
+from components import settings_codec
 from components.retrieval_evaluator import baselines, spec
-
-DEFAULT_MIN_TOP_K_ACCURACY = 0.0
-# None: beating the baselines is reported, not required.
-DEFAULT_MIN_MARGIN_OVER_BASELINES: Optional[float] = None
-# None: every baseline that ran counts.
-DEFAULT_BLESSING_BASELINES: Optional[Tuple[str, ...]] = None
-DEFAULT_BASELINE_TOLERANCE = 0.01
-DEFAULT_QUERY_TIME = spec.QUERY_TIME_MODEL_DEFAULT
-DEFAULT_RECENT_WINDOW_FRACTION = 0.1
-DEFAULT_EASE_LAMBDA = 300.0
-DEFAULT_EASE_MAX_MOVIES = 20_000
-DEFAULT_KNN_NEIGHBOURS = baselines.DEFAULT_KNN_NEIGHBOURS
-DEFAULT_KNN_MAX_MOVIES = baselines.DEFAULT_MAX_MOVIES
-
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
@@ -58,7 +46,9 @@ class Settings:
       max_eval_examples: Read at most this many eval examples (None: all).
       baseline_push_destination: A VersionedPusher destination; without a
         ``baseline_model`` input, the newest model pushed there (the one being
-        served) is the baseline.
+        served) is the baseline, read when the evaluator runs. Unlike a
+        resolver channel, it leaves the evaluator's cache key unchanged after
+        a push, so a rerun on unchanged inputs executes nothing.
       batch_size: Eval ratings scored at a time (memory: ``batch_size`` x
         corpus size floats per ranker), and examples per signature call.
       eval_split: The split the metrics are computed on.
@@ -66,25 +56,31 @@ class Settings:
         protocol's exclusions come from.
     """
 
-    top_ks: Tuple[int, ...] = spec.DEFAULT_TOP_KS
-    blessing_k: int = spec.DEFAULT_BLESSING_K
-    min_top_k_accuracy: float = DEFAULT_MIN_TOP_K_ACCURACY
-    min_margin_over_baselines: Optional[float] = DEFAULT_MIN_MARGIN_OVER_BASELINES
-    blessing_baselines: Optional[Tuple[str, ...]] = DEFAULT_BLESSING_BASELINES
-    baseline_tolerance: float = DEFAULT_BASELINE_TOLERANCE
-    query_time: str = DEFAULT_QUERY_TIME
-    recent_window_fraction: float = DEFAULT_RECENT_WINDOW_FRACTION
-    ease_lambda: float = DEFAULT_EASE_LAMBDA
-    ease_max_movies: int = DEFAULT_EASE_MAX_MOVIES
-    knn_neighbours: int = DEFAULT_KNN_NEIGHBOURS
-    knn_max_movies: int = DEFAULT_KNN_MAX_MOVIES
+    top_ks: Tuple[int, ...] = (1, 5, 10, 50, 100)
+    blessing_k: int = 100
+    min_top_k_accuracy: float = 0.0
+    min_margin_over_baselines: Optional[float] = None
+    blessing_baselines: Optional[Tuple[str, ...]] = None
+    baseline_tolerance: float = 0.01
+    query_time: str = spec.QUERY_TIME_MODEL_DEFAULT
+    recent_window_fraction: float = 0.1
+    ease_lambda: float = 300.0
+    ease_max_movies: int = 20_000
+    knn_neighbours: int = baselines.DEFAULT_KNN_NEIGHBOURS
+    knn_max_movies: int = baselines.DEFAULT_MAX_MOVIES
     max_eval_examples: Optional[int] = None
     baseline_push_destination: Optional[str] = None
-    batch_size: int = spec.DEFAULT_BATCH_SIZE
-    eval_split: str = spec.DEFAULT_EVAL_SPLIT
-    train_split: str = spec.DEFAULT_TRAIN_SPLIT
+    batch_size: int = 1024
+    eval_split: str = "eval"
+    train_split: str = "train"
 
     def __post_init__(self):
+        """Checks the settings.
+
+        Raises:
+          ValueError: Naming the setting and what it must be.
+        """
+        object.__setattr__(self, "top_ks", tuple(self.top_ks))
         if not self.top_ks or any(
             not isinstance(k, int) or isinstance(k, bool) or k < 1 for k in self.top_ks
         ):
@@ -153,42 +149,16 @@ class Settings:
         """The largest cut-off: how many results each ranker must return."""
         return self.top_ks[-1]
 
-    def to_exec_properties(self) -> dict:
+    def to_exec_properties(self) -> Dict[str, Any]:
         """Returns the execution properties holding these settings."""
-        return {
-            spec.TOP_KS_KEY: json.dumps(list(self.top_ks)),
-            spec.BLESSING_K_KEY: self.blessing_k,
-            spec.MIN_ACCURACY_KEY: float(self.min_top_k_accuracy),
-            spec.MIN_MARGIN_OVER_BASELINES_KEY: (
-                None
-                if self.min_margin_over_baselines is None
-                else float(self.min_margin_over_baselines)
-            ),
-            spec.BLESSING_BASELINES_KEY: (
-                None
-                if self.blessing_baselines is None
-                else json.dumps(list(self.blessing_baselines))
-            ),
-            spec.BASELINE_TOLERANCE_KEY: float(self.baseline_tolerance),
-            spec.QUERY_TIME_KEY: self.query_time,
-            spec.RECENT_WINDOW_FRACTION_KEY: float(self.recent_window_fraction),
-            spec.EASE_LAMBDA_KEY: float(self.ease_lambda),
-            spec.EASE_MAX_MOVIES_KEY: int(self.ease_max_movies),
-            spec.KNN_NEIGHBOURS_KEY: int(self.knn_neighbours),
-            spec.KNN_MAX_MOVIES_KEY: int(self.knn_max_movies),
-            spec.MAX_EVAL_EXAMPLES_KEY: self.max_eval_examples,
-            spec.BASELINE_PUSH_DESTINATION_KEY: self.baseline_push_destination,
-            spec.BATCH_SIZE_KEY: self.batch_size,
-            spec.EVAL_SPLIT_KEY: self.eval_split,
-            spec.TRAIN_SPLIT_KEY: self.train_split,
-        }
+        return settings_codec.to_exec_properties(self)
 
     @classmethod
     def from_exec_properties(cls, properties: Mapping[str, Any]) -> "Settings":
         """Reads the settings from the component's execution properties.
 
         Args:
-          properties: Execution properties (``spec.RetrievalEvaluatorSpec``).
+          properties: Execution properties (``component.RetrievalEvaluatorSpec``).
             Missing keys take the defaults.
 
         Returns:
@@ -197,38 +167,4 @@ class Settings:
         Raises:
           ValueError: If a setting is invalid.
         """
-        defaults = cls()
-
-        def get(key: str, default: Any) -> Any:
-            value = properties.get(key)
-            return default if value is None else value
-
-        margin = properties.get(spec.MIN_MARGIN_OVER_BASELINES_KEY)
-        counted = properties.get(spec.BLESSING_BASELINES_KEY)
-        cap = properties.get(spec.MAX_EVAL_EXAMPLES_KEY)
-        top_ks = properties.get(spec.TOP_KS_KEY)
-        return cls(
-            top_ks=tuple(json.loads(top_ks)) if top_ks else defaults.top_ks,
-            blessing_k=int(get(spec.BLESSING_K_KEY, defaults.blessing_k)),
-            min_top_k_accuracy=float(get(spec.MIN_ACCURACY_KEY, defaults.min_top_k_accuracy)),
-            min_margin_over_baselines=None if margin is None else float(margin),
-            # "" (what an unset string runtime parameter may arrive as): all.
-            blessing_baselines=tuple(json.loads(counted)) if counted else None,
-            baseline_tolerance=float(
-                get(spec.BASELINE_TOLERANCE_KEY, defaults.baseline_tolerance)
-            ),
-            query_time=get(spec.QUERY_TIME_KEY, defaults.query_time),
-            recent_window_fraction=float(
-                get(spec.RECENT_WINDOW_FRACTION_KEY, defaults.recent_window_fraction)
-            ),
-            ease_lambda=float(get(spec.EASE_LAMBDA_KEY, defaults.ease_lambda)),
-            ease_max_movies=int(get(spec.EASE_MAX_MOVIES_KEY, defaults.ease_max_movies)),
-            knn_neighbours=int(get(spec.KNN_NEIGHBOURS_KEY, defaults.knn_neighbours)),
-            knn_max_movies=int(get(spec.KNN_MAX_MOVIES_KEY, defaults.knn_max_movies)),
-            # 0 (what an unset int runtime parameter may arrive as) means no cap.
-            max_eval_examples=int(cap) if cap else None,
-            baseline_push_destination=properties.get(spec.BASELINE_PUSH_DESTINATION_KEY) or None,
-            batch_size=int(get(spec.BATCH_SIZE_KEY, defaults.batch_size)),
-            eval_split=get(spec.EVAL_SPLIT_KEY, defaults.eval_split),
-            train_split=get(spec.TRAIN_SPLIT_KEY, defaults.train_split),
-        )
+        return settings_codec.from_exec_properties(cls, properties)

@@ -1,4 +1,4 @@
-"""Keys and component spec of RetrievalEvaluator, shared by every module.
+"""Names shared by RetrievalEvaluator's modules and its users.
 
 Channel keys match TFX's own Evaluator (``standard_component_specs``), so the
 component drops in where ``Evaluator`` would be wired; ``candidates`` (the
@@ -8,12 +8,10 @@ The keys and the blessing's files and properties are TFX's values written out
 TFX's constants): importing ``standard_component_specs`` or
 ``tfx.components.evaluator`` loads TFMA and every TFX component, seconds of
 start-up that the pipeline's settings (which import this module through
-``settings``) and the command line would pay on every command.
+``settings``) and the command line would pay on every command. The settings'
+names are the fields of ``settings.Settings``; the component spec is in
+``component.py``.
 """
-
-from tfx import types
-from tfx.types import standard_artifacts
-from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 
 from components.movielens_example_gen import spec as example_gen_spec
 from components.retrieval_evaluator import baselines
@@ -31,30 +29,6 @@ TRAIN_EXAMPLES_KEY = "train_examples"
 EVALUATION_KEY = "evaluation"  # standard_component_specs.EVALUATION_KEY
 BLESSING_KEY = "blessing"  # standard_component_specs.BLESSING_KEY
 
-# Execution parameters.
-TOP_KS_KEY = "top_ks"  # JSON list of ints
-BLESSING_K_KEY = "blessing_k"
-MIN_ACCURACY_KEY = "min_top_k_accuracy"
-MIN_MARGIN_OVER_BASELINES_KEY = "min_margin_over_baselines"
-BLESSING_BASELINES_KEY = "blessing_baselines"  # JSON list of names, or None: all that ran
-BASELINE_TOLERANCE_KEY = "baseline_tolerance"
-QUERY_TIME_KEY = "query_time"
-RECENT_WINDOW_FRACTION_KEY = "recent_window_fraction"
-EASE_LAMBDA_KEY = "ease_lambda"
-EASE_MAX_MOVIES_KEY = "ease_max_movies"
-KNN_NEIGHBOURS_KEY = "knn_neighbours"
-KNN_MAX_MOVIES_KEY = "knn_max_movies"
-MAX_EVAL_EXAMPLES_KEY = "max_eval_examples"
-BASELINE_PUSH_DESTINATION_KEY = "baseline_push_destination"
-BATCH_SIZE_KEY = "batch_size"
-EVAL_SPLIT_KEY = "eval_split"
-TRAIN_SPLIT_KEY = "train_split"
-
-DEFAULT_TOP_KS = (1, 5, 10, 50, 100)
-DEFAULT_BLESSING_K = 100
-DEFAULT_BATCH_SIZE = 1024
-DEFAULT_EVAL_SPLIT = "eval"
-DEFAULT_TRAIN_SPLIT = "train"
 # The candidates artifact's one split: the whole movie corpus.
 CORPUS_SPLIT = example_gen_spec.CANDIDATES_SPLIT  # "corpus"
 
@@ -125,37 +99,3 @@ NUM_EVAL_EXAMPLES_PROPERTY = "num_eval_examples"
 NUM_WARM_EXAMPLES_PROPERTY = "num_warm_eval_examples"
 NUM_COLD_EXAMPLES_PROPERTY = "num_cold_eval_examples"
 
-
-class RetrievalEvaluatorSpec(types.ComponentSpec):
-    """Parameters, inputs and outputs of RetrievalEvaluator."""
-
-    PARAMETERS = {
-        TOP_KS_KEY: ExecutionParameter(type=str),
-        BLESSING_K_KEY: ExecutionParameter(type=int),
-        MIN_ACCURACY_KEY: ExecutionParameter(type=float),
-        MIN_MARGIN_OVER_BASELINES_KEY: ExecutionParameter(type=float, optional=True),
-        BLESSING_BASELINES_KEY: ExecutionParameter(type=str, optional=True),
-        BASELINE_TOLERANCE_KEY: ExecutionParameter(type=float),
-        QUERY_TIME_KEY: ExecutionParameter(type=str),
-        RECENT_WINDOW_FRACTION_KEY: ExecutionParameter(type=float),
-        EASE_LAMBDA_KEY: ExecutionParameter(type=float),
-        EASE_MAX_MOVIES_KEY: ExecutionParameter(type=int),
-        KNN_NEIGHBOURS_KEY: ExecutionParameter(type=int),
-        KNN_MAX_MOVIES_KEY: ExecutionParameter(type=int),
-        MAX_EVAL_EXAMPLES_KEY: ExecutionParameter(type=int, optional=True),
-        BASELINE_PUSH_DESTINATION_KEY: ExecutionParameter(type=str, optional=True),
-        BATCH_SIZE_KEY: ExecutionParameter(type=int),
-        EVAL_SPLIT_KEY: ExecutionParameter(type=str),
-        TRAIN_SPLIT_KEY: ExecutionParameter(type=str),
-    }
-    INPUTS = {
-        MODEL_KEY: ChannelParameter(type=standard_artifacts.Model),
-        EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
-        CANDIDATES_KEY: ChannelParameter(type=standard_artifacts.Examples),
-        TRAIN_EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples, optional=True),
-        BASELINE_MODEL_KEY: ChannelParameter(type=standard_artifacts.Model, optional=True),
-    }
-    OUTPUTS = {
-        EVALUATION_KEY: ChannelParameter(type=standard_artifacts.ModelEvaluation),
-        BLESSING_KEY: ChannelParameter(type=standard_artifacts.ModelBlessing),
-    }

@@ -89,6 +89,32 @@ def latest_pushed_model(push_destination: str) -> Optional[str]:
     return None
 
 
+def remove_staging_folders(base: str) -> List[str]:
+    """Removes the staging folders that killed pushes left under a push destination.
+
+    A push removes its own staging folder when it fails, but not when its
+    process is killed. Only call this while no push into ``base`` can be
+    under way (the work directory's lock): a running push's staging folder
+    looks the same.
+
+    Args:
+      base: The push destination.
+
+    Returns:
+      The folders removed.
+    """
+    if not fileio.exists(base):
+        return []
+    removed = []
+    for name in fileio.listdir(base):
+        name = name.rstrip("/")
+        if name.startswith(spec.STAGING_PREFIX):
+            path = _join(base, name)
+            fileio.rmtree(path)
+            removed.append(path)
+    return sorted(removed)
+
+
 def next_version(base: str, now: Callable[[], float] = time.time) -> int:
     """Returns the version for a new push: unix seconds, above every existing one."""
     existing = _versions(base)

@@ -14,15 +14,15 @@ from components.movielens_example_gen.splits import RANDOM
 def properties(**overrides: Any) -> Dict[str, Any]:
     """Execution properties with the component's defaults, overridden."""
     result = {
-        spec.SOURCE_KEY: spec.SOURCE_GROUPLENS,
-        spec.INPUT_PATH_KEY: None,
-        spec.TFDS_NAME_KEY: None,
-        spec.TFDS_DATA_DIR_KEY: None,
-        spec.TFDS_DOWNLOAD_KEY: 0,
-        spec.SYNTHETIC_CONFIG_KEY: "{}",
-        spec.SPLIT_MODE_KEY: RANDOM,
-        spec.EVAL_FRACTION_KEY: 0.2,
-        spec.MAX_BAD_ROWS_KEY: 0,
+        "source": spec.SOURCE_GROUPLENS,
+        "input_path": None,
+        "tfds_name": None,
+        "tfds_data_dir": None,
+        "tfds_download": 0,
+        "synthetic_config": "{}",
+        "split_mode": RANDOM,
+        "eval_fraction": 0.2,
+        "max_bad_rows": 0,
         spec.SPAN_KEY: spec.LATEST_SPAN,
     }
     result.update(overrides)

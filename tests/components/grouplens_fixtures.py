@@ -7,6 +7,7 @@ rating lines at known line numbers.
 """
 
 import os
+import struct
 import zipfile
 from typing import Dict, List
 
@@ -122,6 +123,43 @@ def zip_folder(folder: str) -> str:
         for name in sorted(os.listdir(folder)):
             archive.write(os.path.join(folder, name), os.path.relpath(os.path.join(folder, name), parent))
     return path
+
+
+def replace_line(path: str, number: int, raw: bytes) -> None:
+    """Replaces a line of a file with raw bytes.
+
+    Args:
+      path: The file.
+      number: The 1-based line number.
+      raw: The new line, without its line ending.
+    """
+    with open(path, "rb") as handle:
+        lines = handle.read().split(b"\n")
+    lines[number - 1] = raw
+    with open(path, "wb") as handle:
+        handle.write(b"\n".join(lines))
+
+
+def damage_member(zip_path: str, member: str) -> None:
+    """Changes the first data byte of a member of ``zip_folder``'s archive.
+
+    The archive stores its members uncompressed, so the member still reads,
+    but fails its CRC check when its end is reached.
+
+    Args:
+      zip_path: An archive written by ``zip_folder``.
+      member: The member's name, e.g. ``ml-100k/u.data``.
+    """
+    with zipfile.ZipFile(zip_path) as archive:
+        offset = archive.getinfo(member).header_offset
+    with open(zip_path, "r+b") as handle:
+        # A local file header is 30 bytes, then the name and the extra field.
+        handle.seek(offset + 26)
+        name_length, extra_length = struct.unpack("<HH", handle.read(4))
+        handle.seek(offset + 30 + name_length + extra_length)
+        first = handle.read(1)[0]
+        handle.seek(-1, os.SEEK_CUR)
+        handle.write(bytes([first ^ 1]))
 
 
 def _insert(lines: List[str], bad_lines: Dict[int, str]) -> List[str]:

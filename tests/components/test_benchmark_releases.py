@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from components.movielens_example_gen import spec, synthetic
+from components.movielens_example_gen import spec
+from movielens_simulator import synthetic
 from tests.components.example_gen_testing import properties, read_split, run_executor
 from transform_fn import features
 

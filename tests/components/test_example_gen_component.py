@@ -1,30 +1,32 @@
 """Tests of MovieLensExampleGen's component definition and driver (no Beam)."""
 
+import dataclasses
 import json
 
 import pytest
 from tfx.types import standard_artifacts
 
 from components.movielens_example_gen import driver, spec
-from components.movielens_example_gen.component import MovieLensExampleGen
+from components.movielens_example_gen import Settings
+from components.movielens_example_gen.component import MovieLensExampleGen, MovieLensExampleGenSpec
 from tests.components import grouplens_fixtures as fixtures
 from tests.components.example_gen_testing import properties
 
 
 def test_component_declares_two_examples_outputs_and_its_parameters():
-    component = MovieLensExampleGen(
+    component = MovieLensExampleGen(Settings(
         source=spec.SOURCE_SYNTHETIC,
         synthetic_config={"num_ratings": 1000, "seed": 3},
         split_mode="temporal",
         eval_fraction=0.1,
         max_bad_rows=5,
-    )
+    ))
     for key in (spec.EXAMPLES_KEY, spec.CANDIDATES_KEY):
         assert component.outputs[key].type == standard_artifacts.Examples
     parameters = component.exec_properties
-    assert json.loads(parameters[spec.SYNTHETIC_CONFIG_KEY]) == {"num_ratings": 1000, "seed": 3}
-    assert parameters[spec.SPLIT_MODE_KEY] == "temporal"
-    assert parameters[spec.MAX_BAD_ROWS_KEY] == 5
+    assert json.loads(parameters["synthetic_config"]) == {"num_ratings": 1000, "seed": 3}
+    assert parameters["split_mode"] == "temporal"
+    assert parameters["max_bad_rows"] == 5
     assert parameters[spec.SPAN_KEY] == spec.LATEST_SPAN
     assert component.driver_class is driver.Driver
 
@@ -40,9 +42,22 @@ def test_component_declares_two_examples_outputs_and_its_parameters():
         ({"source": "synthetic", "max_bad_rows": -1}, "max_bad_rows must be >= 0"),
     ],
 )
-def test_bad_settings_fail_when_the_component_is_built(kwargs, message):
+def test_bad_settings_fail_when_they_are_built(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        MovieLensExampleGen(**kwargs)
+        Settings(**kwargs)
+
+
+def test_the_spec_parameters_are_the_settings_fields_and_round_trip():
+    assert set(MovieLensExampleGenSpec.PARAMETERS) == {
+        field.name for field in dataclasses.fields(Settings)
+    }
+    assert not MovieLensExampleGenSpec.PARAMETERS["source"].optional
+    assert MovieLensExampleGenSpec.PARAMETERS["input_path"].optional
+    settings = Settings(source="tfds", tfds_name="movielens/1m-ratings", tfds_download=False,
+                        split_mode="temporal", eval_fraction=0.1, span=3)
+    properties = MovieLensExampleGen(settings).exec_properties
+    assert properties["tfds_download"] == 0
+    assert Settings.from_exec_properties(properties) == settings
 
 
 def _resolve(exec_properties):

@@ -31,9 +31,9 @@ from apache_beam.testing import util as beam_util
 
 import retrieval_metrics
 from components.movielens_example_gen import records
-from components.movielens_example_gen import synthetic
+from movielens_simulator import synthetic
 from components.movielens_example_gen import synthetic_source
-from components.movielens_example_gen import synthetic_stats
+from movielens_simulator import synthetic_stats
 from components.movielens_example_gen.splits import SplitConfig, SplitRatings
 from transform_fn import features
 
@@ -151,7 +151,7 @@ def test_shard_and_span_out_of_range_are_rejected():
 def test_same_seed_gives_identical_records_in_another_process():
     # A fresh interpreter with another string-hash seed, as a Beam worker.
     code = (
-        "from components.movielens_example_gen import synthetic\n"
+        "from movielens_simulator import synthetic\n"
         "import hashlib\n"
         f"config = synthetic.SyntheticConfig(num_ratings={SMALL.num_ratings}, "
         f"seed={SMALL.seed})\n"

@@ -4,7 +4,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from components.movielens_example_gen import synthetic, synthetic_stats
+from movielens_simulator import synthetic, synthetic_stats
 from components.movielens_example_gen.splits import hash_fraction, rating_key
 from transform_fn import features
 

@@ -1,5 +1,6 @@
 """RetrievalEvaluator built from channels: outputs, parameters, early errors (no run)."""
 
+import dataclasses
 import json
 
 import pytest
@@ -8,7 +9,8 @@ from tfx.types import standard_artifacts
 
 from components.retrieval_evaluator import executor, spec
 from components.retrieval_evaluator import settings as settings_lib
-from components.retrieval_evaluator.component import RetrievalEvaluator
+from components.retrieval_evaluator.component import RetrievalEvaluator, RetrievalEvaluatorSpec
+from components.retrieval_evaluator.settings import Settings
 
 
 def _channels():
@@ -28,20 +30,20 @@ def test_component_declares_evaluation_and_blessing_and_default_parameters():
     assert component.inputs[spec.CANDIDATES_KEY].type == standard_artifacts.Examples
     assert spec.BASELINE_MODEL_KEY not in component.inputs
     properties = component.exec_properties
-    assert json.loads(properties[spec.TOP_KS_KEY]) == [1, 5, 10, 50, 100]
-    assert properties[spec.BLESSING_K_KEY] == 100
-    assert properties[spec.MIN_ACCURACY_KEY] == 0.0
-    assert properties[spec.MIN_MARGIN_OVER_BASELINES_KEY] is None
-    assert properties[spec.BLESSING_BASELINES_KEY] is None
-    assert properties[spec.BASELINE_TOLERANCE_KEY] == settings_lib.DEFAULT_BASELINE_TOLERANCE
-    assert properties[spec.QUERY_TIME_KEY] == spec.QUERY_TIME_MODEL_DEFAULT
-    assert properties[spec.RECENT_WINDOW_FRACTION_KEY] == 0.1
-    assert properties[spec.EASE_LAMBDA_KEY] == 300.0
-    assert properties[spec.EASE_MAX_MOVIES_KEY] == 20_000
-    assert properties[spec.KNN_NEIGHBOURS_KEY] == settings_lib.DEFAULT_KNN_NEIGHBOURS
-    assert properties[spec.MAX_EVAL_EXAMPLES_KEY] is None
-    assert properties[spec.EVAL_SPLIT_KEY] == "eval"
-    assert properties[spec.TRAIN_SPLIT_KEY] == "train"
+    assert json.loads(properties["top_ks"]) == [1, 5, 10, 50, 100]
+    assert properties["blessing_k"] == 100
+    assert properties["min_top_k_accuracy"] == 0.0
+    assert properties["min_margin_over_baselines"] is None
+    assert properties["blessing_baselines"] is None
+    assert properties["baseline_tolerance"] == settings_lib.Settings().baseline_tolerance
+    assert properties["query_time"] == spec.QUERY_TIME_MODEL_DEFAULT
+    assert properties["recent_window_fraction"] == 0.1
+    assert properties["ease_lambda"] == 300.0
+    assert properties["ease_max_movies"] == 20_000
+    assert properties["knn_neighbours"] == settings_lib.Settings().knn_neighbours
+    assert properties["max_eval_examples"] is None
+    assert properties["eval_split"] == "eval"
+    assert properties["train_split"] == "train"
     assert component.executor_spec.executor_class is executor.Executor
 
 
@@ -49,42 +51,52 @@ def test_component_takes_a_baseline_channel_and_thresholds():
     component = RetrievalEvaluator(
         **_channels(),
         baseline_model=types.Channel(type=standard_artifacts.Model),
-        top_ks=[10, 100],
-        blessing_k=100,
-        min_top_k_accuracy=0.3,
-        min_margin_over_baselines=0.02,
-        blessing_baselines=["popularity", "ease"],
-        baseline_tolerance=0.03,
-        query_time="rating",
-        ease_max_movies=5_000,
-        max_eval_examples=10_000,
-        batch_size=256,
+        settings=Settings(
+            top_ks=[10, 100],
+            blessing_k=100,
+            min_top_k_accuracy=0.3,
+            min_margin_over_baselines=0.02,
+            blessing_baselines=["popularity", "ease"],
+            baseline_tolerance=0.03,
+            query_time="rating",
+            ease_max_movies=5_000,
+            max_eval_examples=10_000,
+            batch_size=256,
+        ),
     )
     assert component.inputs[spec.BASELINE_MODEL_KEY].type == standard_artifacts.Model
     properties = component.exec_properties
-    assert json.loads(properties[spec.TOP_KS_KEY]) == [10, 100]
-    assert properties[spec.MIN_ACCURACY_KEY] == 0.3
-    assert properties[spec.MIN_MARGIN_OVER_BASELINES_KEY] == 0.02
-    assert json.loads(properties[spec.BLESSING_BASELINES_KEY]) == ["popularity", "ease"]
-    assert properties[spec.BASELINE_TOLERANCE_KEY] == 0.03
-    assert properties[spec.QUERY_TIME_KEY] == "rating"
-    assert properties[spec.EASE_MAX_MOVIES_KEY] == 5_000
-    assert properties[spec.MAX_EVAL_EXAMPLES_KEY] == 10_000
-    assert properties[spec.BATCH_SIZE_KEY] == 256
+    assert json.loads(properties["top_ks"]) == [10, 100]
+    assert properties["min_top_k_accuracy"] == 0.3
+    assert properties["min_margin_over_baselines"] == 0.02
+    assert json.loads(properties["blessing_baselines"]) == ["popularity", "ease"]
+    assert properties["baseline_tolerance"] == 0.03
+    assert properties["query_time"] == "rating"
+    assert properties["ease_max_movies"] == 5_000
+    assert properties["max_eval_examples"] == 10_000
+    assert properties["batch_size"] == 256
 
 
 def test_integer_thresholds_are_accepted_as_floats():
-    component = RetrievalEvaluator(**_channels(), min_top_k_accuracy=0, baseline_tolerance=0)
-    assert isinstance(component.exec_properties[spec.MIN_ACCURACY_KEY], float)
+    settings = Settings(min_top_k_accuracy=0, baseline_tolerance=0)
+    component = RetrievalEvaluator(**_channels(), settings=settings)
+    assert isinstance(component.exec_properties["min_top_k_accuracy"], float)
+    assert Settings.from_exec_properties(component.exec_properties) == settings
 
 
-def test_bad_settings_fail_when_the_component_is_built():
+def test_bad_settings_fail_when_they_are_built():
     with pytest.raises(ValueError, match="blessing_k=100 must be one of top_ks"):
-        RetrievalEvaluator(**_channels(), top_ks=[1, 10])
+        Settings(top_ks=[1, 10])
     with pytest.raises(ValueError, match="blessing_baselines must name"):
-        RetrievalEvaluator(**_channels(), blessing_baselines=["svd"])
+        Settings(blessing_baselines=["svd"])
     with pytest.raises(ValueError, match="query_time must be one of"):
-        RetrievalEvaluator(**_channels(), query_time="timestamp")
+        Settings(query_time="timestamp")
+
+
+def test_the_spec_parameters_are_the_settings_fields():
+    assert set(RetrievalEvaluatorSpec.PARAMETERS) == {field.name for field in dataclasses.fields(Settings)}
+    assert RetrievalEvaluatorSpec.PARAMETERS["max_eval_examples"].optional
+    assert not RetrievalEvaluatorSpec.PARAMETERS["top_ks"].optional
 
 
 def test_keys_and_blessing_constants_are_tfx_evaluators():

@@ -142,7 +142,7 @@ def test_settings_round_trip_through_exec_properties():
 
 def test_defaults_are_declared_once():
     defaults = Settings()
-    assert defaults.baseline_tolerance == settings_lib.DEFAULT_BASELINE_TOLERANCE == 0.01
+    assert defaults.baseline_tolerance == 0.01
     assert defaults.min_margin_over_baselines is None
     assert defaults.blessing_baselines is None
     assert defaults.query_time == spec.QUERY_TIME_MODEL_DEFAULT

@@ -10,7 +10,8 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
-from pipeline import cli, cli_kubeflow, kubeflow_runner
+from pipeline import cli, kubeflow_runner
+from pipeline.cli import kubeflow_compile, run
 from pipeline import config as config_lib
 from tests.kubeflow import kubeflow_fixtures
 
@@ -120,7 +121,7 @@ def test_cluster_adjustments_and_user_code_by_dotted_path(kubeflow_job):
     spec = kubeflow_job["pipelineSpec"]
     assert kubeflow_job["runtimeConfig"]["gcsOutputDirectory"] == kubeflow_fixtures.PIPELINE_ROOT
     assert spec["defaultPipelineRoot"] == kubeflow_fixtures.PIPELINE_ROOT
-    assert spec["pipelineInfo"]["name"] == cli_kubeflow.DEFAULT_PIPELINE_NAME
+    assert spec["pipelineInfo"]["name"] == kubeflow_compile.DEFAULT_PIPELINE_NAME
     assert spec["schemaVersion"] == "2.1.0"
     assert _parameter(kubeflow_job, "ImportSchemaGen", "schema_file") == (
         kubeflow_runner.IMAGE_SCHEMA_DIR + "/ml-100k.pbtxt"
@@ -183,7 +184,7 @@ def test_compile_reads_no_data(tmp_path, capsys):
     assert _parameter(job, "MovieLensExampleGen", "input_path") == missing
 
 
-def test_compile_config_maps_the_run_options_as_build_config_does():
+def test_compile_config_maps_the_run_options_as_a_local_run_does():
     argv = [*kubeflow_fixtures.SOURCE_ARGS, "--bucketing", "equal_width", "--min-top-k-accuracy", "0.1",
             "--min-margin-over-baselines", "0.02", "--blessing-baselines", "popularity,ease",
             "--baseline-tolerance", "0.05", "--no-demographics"]
@@ -192,16 +193,17 @@ def test_compile_config_maps_the_run_options_as_build_config_does():
         ["compile", "--pipeline-root", "gs://b/r/", "--image", "i", "--output", "o.json", *argv]
     )
     expected = dataclasses.replace(
-        cli.build_config(run_args),
-        pipeline_name=cli_kubeflow.DEFAULT_PIPELINE_NAME,
+        run.local_pipeline_config(run_args),
+        pipeline_name=kubeflow_compile.DEFAULT_PIPELINE_NAME,
         pipeline_root="gs://b/r",
         push_destination="gs://b/r/serving_model",
         beam_pipeline_args=["--runner=DirectRunner", "--direct_running_mode=in_memory", "--direct_num_workers=1"],
+        enable_cache=False,
     )
-    assert cli_kubeflow.compile_config(compile_args) == expected
+    assert kubeflow_compile.compile_config(compile_args) == expected
     assert expected.schema == config_lib.SCHEMA_RATINGS_ONLY
-    assert expected.evaluator == config_lib.EvaluatorConfig(
-        min_top_k_accuracy=0.1, min_margin_over_baselines=0.02,
+    assert expected.evaluator == dataclasses.replace(
+        config_lib.PIPELINE_EVALUATOR_SETTINGS, min_top_k_accuracy=0.1, min_margin_over_baselines=0.02,
         blessing_baselines=("popularity", "ease"), baseline_tolerance=0.05,
     )
 
@@ -218,7 +220,7 @@ def test_settings_are_checked():
          "--pipeline-name", "movielens_retrieval"]
     )
     with pytest.raises(ValueError, match="lower-case letters, digits and hyphens"):
-        cli_kubeflow.compile_config(bad_name)
+        kubeflow_compile.compile_config(bad_name)
     assert isinstance(cli.parser().parse_args(
         ["compile", "--pipeline-root", "gs://b", "--image", "i", "--output", "o.json"]
     ), argparse.Namespace)

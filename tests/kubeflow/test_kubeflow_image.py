@@ -1,5 +1,6 @@
 """The pipeline image, checked without Docker: Python version, install, and what the spec needs from it."""
 
+import ast
 import fnmatch
 import os
 import re
@@ -72,7 +73,9 @@ def test_dockerfile_installs_with_the_constraints_and_sets_keras_2():
 
 def test_the_image_gets_every_package_setup_installs():
     copied = kubeflow_fixtures.dockerfile_copied_paths()
-    packages = setuptools.find_packages(REPO_ROOT, include=["pipeline*", "components*", "transform_fn*", "trainer*"])
+    include = ast.literal_eval(re.search(r"include=(\[.*?\])", _read("setup.py"), re.S).group(1))
+    packages = setuptools.find_packages(REPO_ROOT, include=include)
+    assert "retrieval_metrics" in packages
     assert {package.split(".")[0] for package in packages} | {"setup.py", "constraints.txt"} == set(copied)
     patterns = [line.strip() for line in _read(".dockerignore").splitlines()
                 if line.strip() and not line.startswith("#")]

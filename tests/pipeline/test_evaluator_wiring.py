@@ -1,12 +1,14 @@
 """The evaluator's wiring and settings in ``create_pipeline`` (pure: nothing runs)."""
 
+import dataclasses
 import json
 
 import pytest
 
+from components import movielens_example_gen
 from components.retrieval_evaluator import settings as evaluator_settings
 from components.retrieval_evaluator import spec as evaluator_spec
-from components.retrieval_evaluator.component import RetrievalEvaluator
+from components.retrieval_evaluator import RetrievalEvaluator
 from pipeline import cli
 from pipeline import config as config_lib
 from pipeline.pipeline import create_pipeline, query_time_for_split
@@ -17,8 +19,8 @@ def _evaluator(tmp_path, split_mode="random", window_spans=1, **rules):
         pipeline_name="wiring",
         pipeline_root=str(tmp_path / "root"),
         push_destination=str(tmp_path / "serving"),
-        example_gen=config_lib.ExampleGenConfig(split_mode=split_mode),
-        evaluator=config_lib.EvaluatorConfig(**rules),
+        example_gen=movielens_example_gen.Settings(split_mode=split_mode),
+        evaluator=dataclasses.replace(config_lib.PIPELINE_EVALUATOR_SETTINGS, **rules),
         window_spans=window_spans,
     )
     pipeline = create_pipeline(config)
@@ -33,9 +35,9 @@ def test_the_evaluator_ranks_the_example_gens_corpus_with_the_splits_query_time(
     assert candidates.output_key == "candidates"
     assert evaluator_spec.TRAIN_EXAMPLES_KEY not in evaluator.inputs
     properties = evaluator.exec_properties
-    assert properties[evaluator_spec.QUERY_TIME_KEY] == evaluator_spec.QUERY_TIME_MODEL_DEFAULT
+    assert properties["query_time"] == evaluator_spec.QUERY_TIME_MODEL_DEFAULT
     temporal = _evaluator(tmp_path, split_mode="temporal")
-    assert temporal.exec_properties[evaluator_spec.QUERY_TIME_KEY] == (
+    assert temporal.exec_properties["query_time"] == (
         evaluator_spec.QUERY_TIME_RATING
     )
 
@@ -56,17 +58,17 @@ def test_a_span_window_is_the_evaluators_training_data(tmp_path):
 def test_pipeline_and_component_defaults_are_the_settings_modules(tmp_path):
     properties = _evaluator(tmp_path).exec_properties
     defaults = evaluator_settings.Settings()
-    assert properties[evaluator_spec.BASELINE_TOLERANCE_KEY] == defaults.baseline_tolerance
+    assert properties["baseline_tolerance"] == defaults.baseline_tolerance
     # The pipeline requires at least the popularity baselines by default.
-    assert properties[evaluator_spec.MIN_MARGIN_OVER_BASELINES_KEY] == 0.0
-    assert json.loads(properties[evaluator_spec.BLESSING_BASELINES_KEY]) == [
+    assert properties["min_margin_over_baselines"] == 0.0
+    assert json.loads(properties["blessing_baselines"]) == [
         "popularity", "recent_popularity"
     ]
-    assert properties[evaluator_spec.EASE_MAX_MOVIES_KEY] == defaults.ease_max_movies
+    assert properties["ease_max_movies"] == defaults.ease_max_movies
     args = cli.parser().parse_args(["run"])
     assert args.baseline_tolerance == defaults.baseline_tolerance
-    assert args.min_margin_over_baselines == config_lib.PIPELINE_MIN_MARGIN_OVER_BASELINES
-    assert args.blessing_baselines == config_lib.PIPELINE_BLESSING_BASELINES
+    assert args.min_margin_over_baselines == config_lib.PIPELINE_EVALUATOR_SETTINGS.min_margin_over_baselines
+    assert args.blessing_baselines == config_lib.PIPELINE_EVALUATOR_SETTINGS.blessing_baselines
 
 
 def test_blessing_rules_reach_the_evaluator(tmp_path):
@@ -75,10 +77,10 @@ def test_blessing_rules_reach_the_evaluator(tmp_path):
         baseline_tolerance=0.0, ease_max_movies=1000,
     )
     properties = evaluator.exec_properties
-    assert properties[evaluator_spec.MIN_MARGIN_OVER_BASELINES_KEY] == 0.02
-    assert json.loads(properties[evaluator_spec.BLESSING_BASELINES_KEY]) == ["popularity", "ease"]
-    assert properties[evaluator_spec.BASELINE_TOLERANCE_KEY] == 0.0
-    assert properties[evaluator_spec.EASE_MAX_MOVIES_KEY] == 1000
+    assert properties["min_margin_over_baselines"] == 0.02
+    assert json.loads(properties["blessing_baselines"]) == ["popularity", "ease"]
+    assert properties["baseline_tolerance"] == 0.0
+    assert properties["ease_max_movies"] == 1000
 
 
 def test_blessing_baselines_on_the_command_line(capsys):

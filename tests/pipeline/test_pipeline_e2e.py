@@ -1,19 +1,20 @@
 """End-to-end: the whole pipeline on small synthetic data with LocalDagRunner."""
 
+import dataclasses
 import os
 
 import pytest
 
+from components import movielens_example_gen
 from pipeline import config as config_lib
 from pipeline import local_runner, recommend
-from pipeline.validation_gate import DataValidationError
+from components.validation_gate import DataValidationError
 
 pytestmark = pytest.mark.slow
 
 ALL_COMPONENTS = {
     "ImportSchemaGen",
     "MovieLensExampleGen",
-    "latest_blessed_model_resolver",
     "StatisticsGen",
     "ExampleValidator",
     "ValidationGate",
@@ -29,13 +30,13 @@ def _config(work_dir: str, with_demographics: bool = True) -> config_lib.Pipelin
         pipeline_name="e2e",
         pipeline_root=os.path.join(work_dir, "root"),
         push_destination=os.path.join(work_dir, "serving"),
-        example_gen=config_lib.ExampleGenConfig(
+        example_gen=movielens_example_gen.Settings(
             source="synthetic",
             synthetic_config={"num_ratings": 3000, "seed": 5, "with_demographics": with_demographics},
         ),
         schema=config_lib.SCHEMA_ML_100K,
         hyperparameters={"epochs": 2, "batch_size": 512},
-        evaluator=config_lib.EvaluatorConfig(min_margin_over_baselines=None),
+        evaluator=dataclasses.replace(config_lib.PIPELINE_EVALUATOR_SETTINGS, min_margin_over_baselines=None),
         beam_pipeline_args=["--direct_running_mode=in_memory", "--direct_num_workers=1"],
     )
 
@@ -94,8 +95,7 @@ def test_pushed_model_answers_recommend(first_run):
 def test_rerun_with_unchanged_inputs_executes_nothing(first_run):
     work_dir, config, _, _ = first_run
     summary, _ = _run(config, work_dir)
-    executed = set(summary.seconds) - set(summary.cached) - {"latest_blessed_model_resolver"}
-    assert executed == set()
+    assert set(summary.seconds) - set(summary.cached) == set()
 
 
 def test_schema_anomaly_stops_the_run_before_training(tmp_path):

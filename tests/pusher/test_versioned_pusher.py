@@ -208,3 +208,21 @@ def test_a_damaged_newest_version_is_skipped_for_the_good_older_one(tmp_path, mo
     else:
         graph.write_bytes(b"")
     assert latest_pushed_model(str(base)) == good_dir
+
+
+def test_staging_folders_of_killed_pushes_are_removed_and_nothing_else(tmp_path, model):
+    base = tmp_path / "serving"
+    blessing = blessing_artifact(str(tmp_path / "b"), True)
+    good = run_pusher(str(tmp_path / "p"), model, blessing, str(base))
+    version = os.path.basename(good.get_string_custom_property(spec.PUSHED_DESTINATION_PROPERTY))
+    (base / ".tmp-1-deadbeef" / "variables").mkdir(parents=True)
+    (base / ".tmp-2-cafe").mkdir()
+    (base / "3").mkdir()  # Not a staging folder: left to whoever made it.
+    (base / "notes.txt").write_text("kept")
+
+    removed = publish.remove_staging_folders(str(base))
+
+    assert removed == [f"{base}/.tmp-1-deadbeef", f"{base}/.tmp-2-cafe"]
+    assert sorted(os.listdir(base)) == sorted(["3", "notes.txt", version])
+    assert publish.remove_staging_folders(str(base)) == []
+    assert publish.remove_staging_folders(str(tmp_path / "missing")) == []

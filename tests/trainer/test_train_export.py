@@ -264,3 +264,15 @@ def test_training_history_equals_the_lookup_of_the_ragged_history(exported, anal
     ids = model.with_history(batch, model.history_rows(batch, leave_out=labels))[features.MOVIE_HISTORY]
     looked_up = model.query_tower.embedding_tables[features.MOVIE_HISTORY](ids)
     np.testing.assert_allclose(dense.numpy(), looked_up.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_the_private_keras_scope_the_export_relies_on_still_works():
+    # trainer/export.py enters tf_keras's private `keras_option_scope` (what
+    # Model.save(save_traces=False) enters; no public equivalent exists for a
+    # tf.Module holding Keras layers). If tf_keras moves or changes it, fail here.
+    from tf_keras.src.saving.legacy.saved_model import utils  # pylint: disable=import-outside-toplevel
+
+    assert utils.should_save_traces()
+    with export.keras_saved_model_utils.keras_option_scope(save_traces=False):
+        assert not utils.should_save_traces()
+    assert utils.should_save_traces()

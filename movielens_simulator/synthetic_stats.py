@@ -16,8 +16,8 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from components.movielens_example_gen import synthetic
-from components.movielens_example_gen.splits import hash_fraction, rating_key
+from movielens_simulator import synthetic
+from components.movielens_example_gen import splits
 from transform_fn import features
 
 Records = Sequence[Mapping[str, Any]]
@@ -92,7 +92,7 @@ def random_split(ratings: Records, eval_fraction: float = 0.2) -> Tuple[List, Li
     """
     train, evaluation = [], []
     for record in ratings:
-        is_eval = hash_fraction(rating_key(record)) < eval_fraction
+        is_eval = splits.hash_fraction(splits.rating_key(record)) < eval_fraction
         (evaluation if is_eval else train).append(record)
     return train, evaluation
 
