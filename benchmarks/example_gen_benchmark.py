@@ -19,7 +19,7 @@ from grouplens_archives import write_release
 from components import movielens_example_gen
 from movielens_simulator import synthetic
 from pipeline.examples_command import generate_examples
-from pipeline.preflight import direct_runner_args
+from pipeline.preflight import local_beam_args
 
 
 def _timed(gen: movielens_example_gen.Settings, output_dir: str, beam_args) -> dict:
@@ -45,7 +45,7 @@ def main() -> int:
     parser.add_argument("--beam-mode", default="in_memory", choices=["in_memory", "multi_processing"])
     parser.add_argument("--output", required=True)
     args = parser.parse_args()
-    beam_args = direct_runner_args(args.beam_mode, 0, args.ratings)
+    beam_args = local_beam_args(args.beam_mode, 0, args.ratings)
     base = tempfile.mkdtemp(prefix="example_gen_bench_")
     settings = {"num_ratings": args.ratings, "seed": 0}
     result = {"ratings": args.ratings, "beam_pipeline_args": beam_args}

@@ -50,7 +50,7 @@ def main() -> int:
         )
         run_args = ["--source", "grouplens", "--input-path", release, *run_args]
     run = cli.parser().parse_args(["run", "--work-dir", work_dir, "--no-cache", *run_args])
-    config = run_command.local_pipeline_config(run)
+    config = run_command.local_pipeline_config(run).config
     started = time.perf_counter()
     summary = local_runner.run(
         config,

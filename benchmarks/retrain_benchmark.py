@@ -17,6 +17,7 @@ import tempfile
 import time
 
 from components import movielens_example_gen
+from pipeline import beam_profiles
 from pipeline import config as config_lib
 from pipeline import retrain
 
@@ -34,7 +35,7 @@ def _config(work_dir: str, ratings: int, day: int, days: int, cache: bool) -> co
         warm_start=True,
         window_spans=days,
         analyzer_cache=cache,
-        beam_pipeline_args=["--direct_running_mode=in_memory", "--direct_num_workers=1"],
+        beam_pipeline_args=beam_profiles.direct_runner_args(multi_processing=False),
     )
 
 

@@ -115,20 +115,37 @@ def _flag(name: str, value: Optional[str]) -> List[str]:
     return [] if value is None else [f"--{name}={value}"]
 
 
+def direct_runner_args(multi_processing: bool, workers: int = 0) -> List[str]:
+    """Beam DirectRunner's flags: the one place they are written.
+
+    Args:
+      multi_processing: Worker processes (else in memory, in the calling
+        process).
+      workers: With worker processes, how many (0: one per core, as Beam
+        counts them where it runs).
+
+    Returns:
+      Beam pipeline arguments.
+    """
+    if not multi_processing:
+        return ["--runner=DirectRunner", "--direct_running_mode=in_memory", "--direct_num_workers=1"]
+    return [
+        "--runner=DirectRunner",
+        "--direct_running_mode=multi_processing",
+        f"--direct_num_workers={workers}",
+    ]
+
+
 def _direct(values: Dict[str, str]) -> List[str]:
     del values
-    return ["--runner=DirectRunner", "--direct_running_mode=in_memory", "--direct_num_workers=1"]
+    return direct_runner_args(multi_processing=False)
 
 
 def _direct_multiprocessing(values: Dict[str, str]) -> List[str]:
     workers = values["workers"]
     if not workers.isdigit():
         raise BeamProfileError(f"workers must be a whole number (0: one per core), got {workers!r}")
-    return [
-        "--runner=DirectRunner",
-        "--direct_running_mode=multi_processing",
-        f"--direct_num_workers={workers}",
-    ]
+    return direct_runner_args(multi_processing=True, workers=int(workers))
 
 
 def _dataflow(values: Dict[str, str]) -> List[str]:

@@ -7,7 +7,7 @@ command line's path, and never in ``create_pipeline``.
 import dataclasses
 import os
 import socket
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import tensorflow as tf
 
@@ -15,6 +15,7 @@ from components.movielens_example_gen import formats, spans
 from components.movielens_example_gen import spec as example_gen_spec
 from components.movielens_example_gen import Settings
 from components.movielens_example_gen.tfds_source import movies_builder_name
+from pipeline import beam_profiles
 from pipeline import config as config_lib
 
 GROUPLENS_HOST = "files.grouplens.org"
@@ -69,6 +70,38 @@ class DataFacts:
 
     schema: str
     estimated_ratings: int
+
+
+def choose_source(
+    requested: Optional[str], tfds_name: str, tfds_data_dir: Optional[str]
+) -> Tuple[str, Optional[str]]:
+    """The data source of a local run: the one asked for, else TFDS if it can be read, else synthetic.
+
+    The main command must run wherever it is typed: with no ``--source``,
+    TFDS's MovieLens is the first choice (prepared, or downloaded when
+    GroupLens can be reached), and generated MovieLens-shaped data the
+    fallback. An explicit ``--source tfds`` offline still fails.
+
+    Args:
+      requested: ``--source`` (None: not given).
+      tfds_name: The TFDS ratings builder.
+      tfds_data_dir: The TFDS data dir (None for TFDS's default).
+
+    Returns:
+      The source, and a note to show when the fallback was taken (else None).
+    """
+    if requested is not None:
+        return requested, None
+    try:
+        check_tfds_available(tfds_name, tfds_data_dir)
+    except DataUnavailableError:
+        return example_gen_spec.SOURCE_SYNTHETIC, (
+            f"{tfds_name} is not prepared and {GROUPLENS_HOST} cannot be reached, so this run "
+            "uses synthetic MovieLens-shaped data (--source synthetic). For the real data: "
+            "--source grouplens --input-path /path/to/ml-100k.zip, or --source tfds once "
+            "TFDS's data is prepared or the network is reachable."
+        )
+    return example_gen_spec.SOURCE_TFDS, None
 
 
 def schema_from_settings(settings: Settings) -> Optional[str]:
@@ -128,12 +161,13 @@ def _estimated_ratings(settings: Settings) -> int:
     return sizes.get(release, 25_000_000)
 
 
-def direct_runner_args(mode: str, workers: int, ratings: int) -> List[str]:
+def local_beam_args(mode: str, workers: int, ratings: int) -> List[str]:
     """Beam DirectRunner options for a local run.
 
     Args:
       mode: ``auto``, ``in_memory`` or ``multi_processing``.
-      workers: Worker processes for multi-processing (0: one per core).
+      workers: Worker processes for multi-processing (0: one per core of
+        this machine).
       ratings: Estimated ratings, used by ``auto``.
 
     Returns:
@@ -141,9 +175,6 @@ def direct_runner_args(mode: str, workers: int, ratings: int) -> List[str]:
     """
     if mode == "auto":
         mode = "multi_processing" if ratings >= MULTI_PROCESSING_MIN_RATINGS else "in_memory"
-    if mode == "in_memory":
-        return ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
-    return [
-        "--direct_running_mode=multi_processing",
-        f"--direct_num_workers={workers or os.cpu_count() or 1}",
-    ]
+    return beam_profiles.direct_runner_args(
+        multi_processing=mode == "multi_processing", workers=workers or os.cpu_count() or 1
+    )

@@ -42,10 +42,13 @@ def handle(args: argparse.Namespace) -> int:
     from pipeline.examples_command import generate_examples
 
     with errors.checking_request():
-        settings = options.example_gen_settings(args)
+        source, data_note = preflight.choose_source(args.source, args.tfds_name, args.tfds_data_dir)
+        settings = options.example_gen_settings(args, source)
         preflight.inspect_data(settings)
+    if data_note:
+        print(f"note: {data_note}")
     examples, candidates = generate_examples(
-        settings, args.output_dir, preflight.direct_runner_args("in_memory", 1, 0)
+        settings, args.output_dir, preflight.local_beam_args("in_memory", 1, 0)
     )
     prefix = spec.NUM_EXAMPLES_PROPERTY_PREFIX
     print(f"span {examples.span}, fingerprint {examples.get_string_custom_property(spec.FINGERPRINT_KEY)}")

@@ -71,10 +71,11 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     """
     defaults = movielens_example_gen.Settings()
     group = parser.add_argument_group("data source")
-    group.add_argument("--source", choices=list(movielens_example_gen.spec.SOURCES),
-                       default=movielens_example_gen.spec.SOURCE_TFDS,
+    group.add_argument("--source", choices=list(movielens_example_gen.spec.SOURCES), default=None,
                        help="where the ratings come from: TFDS's MovieLens, a GroupLens "
-                            "release file, or generated MovieLens-shaped data")
+                            "release file, or generated MovieLens-shaped data (None: tfds; "
+                            "for run, retrain and examples, synthetic when TFDS's data is "
+                            "neither prepared nor downloadable, said so)")
     group.add_argument("--tfds-name", default=DEFAULT_TFDS_NAME, help="TFDS ratings builder")
     group.add_argument("--tfds-data-dir", default=None, help="TFDS data dir (None: TFDS's)")
     group.add_argument("--input-path", default=None,
@@ -175,11 +176,15 @@ def _names_text(names: Optional[Tuple[str, ...]]) -> str:
     return "all" if names is None else ",".join(names)
 
 
-def example_gen_settings(args: argparse.Namespace) -> movielens_example_gen.Settings:
+def example_gen_settings(
+    args: argparse.Namespace, source: Optional[str] = None
+) -> movielens_example_gen.Settings:
     """The ExampleGen's settings from the data source options.
 
     Args:
       args: Parsed options of ``add_source_arguments``.
+      source: The source to read, when the caller chose it for an unset
+        ``--source`` (default: ``--source``, else tfds).
 
     Returns:
       The checked settings.
@@ -193,7 +198,7 @@ def example_gen_settings(args: argparse.Namespace) -> movielens_example_gen.Sett
         "num_spans": args.synthetic_spans,
         "with_demographics": not args.no_demographics,
     }
-    source = args.source
+    source = source or args.source or movielens_example_gen.spec.SOURCE_TFDS
     return movielens_example_gen.Settings(
         source=source,
         input_path=args.input_path,

@@ -48,8 +48,10 @@ def handle(args: argparse.Namespace) -> int:
     """
     from pipeline import retrain  # pylint: disable=import-outside-toplevel  # TFX
 
-    config = run.local_pipeline_config(args)
-    summary = retrain.retrain(config, options.WorkPaths.under(args.work_dir).work_dir)
+    local = run.local_pipeline_config(args)
+    if local.data_note:
+        print(f"note: {local.data_note}")
+    summary = retrain.retrain(local.config, local.paths.work_dir)
     if summary is not None:
-        run.print_summary(summary)
+        run.print_summary(summary, local.data_note)
     return 0

@@ -1,7 +1,9 @@
 """``run``: the whole pipeline with LocalDagRunner under a work directory."""
 
 import argparse
+import dataclasses
 import os
+from typing import Optional
 
 from pipeline import config as config_lib
 from pipeline.cli import errors, options
@@ -31,14 +33,30 @@ def register(commands: argparse._SubParsersAction) -> None:  # pylint: disable=p
     parser.set_defaults(handler=handle)
 
 
-def local_pipeline_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
+@dataclasses.dataclass(frozen=True)
+class LocalRun:
+    """What a local run was given.
+
+    Attributes:
+      config: The pipeline settings.
+      paths: The work directory's layout.
+      data_note: Why the data is not what the user may expect (the synthetic
+        fallback), or None.
+    """
+
+    config: config_lib.PipelineConfig
+    paths: options.WorkPaths
+    data_note: Optional[str]
+
+
+def local_pipeline_config(args: argparse.Namespace) -> LocalRun:
     """The settings of a local run, after checking its data and work directory once.
 
     Args:
       args: Parsed ``run`` or ``retrain`` options.
 
     Returns:
-      The pipeline settings.
+      The settings, the work paths and the data note.
 
     Raises:
       errors.RequestError: On a bad option, naming it.
@@ -50,27 +68,30 @@ def local_pipeline_config(args: argparse.Namespace) -> config_lib.PipelineConfig
     with errors.checking_request():
         if os.path.exists(paths.work_dir) and not os.path.isdir(paths.work_dir):
             raise ValueError(f"--work-dir {args.work_dir} is a file, not a folder")
-        example_gen = options.example_gen_settings(args)
+        source, data_note = preflight.choose_source(args.source, args.tfds_name, args.tfds_data_dir)
+        example_gen = options.example_gen_settings(args, source)
         facts = preflight.inspect_data(example_gen)
-        return options.pipeline_config(
+        config = options.pipeline_config(
             args,
             example_gen=example_gen,
             pipeline_name=PIPELINE_NAME,
             pipeline_root=paths.pipeline_root,
             push_destination=paths.serving_dir,
             schema=facts.schema if args.schema == options.SCHEMA_AUTO else args.schema,
-            beam_pipeline_args=preflight.direct_runner_args(
+            beam_pipeline_args=preflight.local_beam_args(
                 args.beam_mode, args.beam_workers, facts.estimated_ratings
             ),
             enable_cache=not args.no_cache,
         )
+    return LocalRun(config, paths, data_note)
 
 
-def print_summary(summary) -> None:
+def print_summary(summary, data_note: Optional[str]) -> None:
     """Prints a finished run's timing, evaluation and pushed model.
 
     Args:
       summary: The ``local_runner.RunSummary``.
+      data_note: The note on the data (the synthetic fallback), or None.
     """
     from components.retrieval_evaluator import summary_lines  # pylint: disable=import-outside-toplevel
 
@@ -80,6 +101,8 @@ def print_summary(summary) -> None:
         for line in summary_lines(summary.evaluation):
             print(line)
     print(f"Serving model: {summary.pushed_model or 'none pushed'}")
+    if data_note:
+        print(f"Data: {data_note}")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -93,11 +116,13 @@ def handle(args: argparse.Namespace) -> int:
     """
     from pipeline import local_runner  # pylint: disable=import-outside-toplevel  # TFX
 
-    config = local_pipeline_config(args)
-    paths = options.WorkPaths.under(args.work_dir)
+    local = local_pipeline_config(args)
+    config, paths = local.config, local.paths
     os.makedirs(paths.work_dir, exist_ok=True)
+    if local.data_note:
+        print(f"note: {local.data_note}")
     print(f"Running {config.pipeline_name} ({config.example_gen.source} data, schema "
           f"{config.schema}, Beam {' '.join(config.beam_pipeline_args)}) in {paths.work_dir}")
     print(f"Full log: {paths.log_file}")
-    print_summary(local_runner.run(config, paths.metadata_file, paths.log_file))
+    print_summary(local_runner.run(config, paths.metadata_file, paths.log_file), local.data_note)
     return 0

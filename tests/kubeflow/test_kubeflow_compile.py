@@ -193,7 +193,7 @@ def test_compile_config_maps_the_run_options_as_a_local_run_does():
         ["compile", "--pipeline-root", "gs://b/r/", "--image", "i", "--output", "o.json", *argv]
     )
     expected = dataclasses.replace(
-        run.local_pipeline_config(run_args),
+        run.local_pipeline_config(run_args).config,
         pipeline_name=kubeflow_compile.DEFAULT_PIPELINE_NAME,
         pipeline_root="gs://b/r",
         push_destination="gs://b/r/serving_model",

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from components import movielens_example_gen
+from pipeline import beam_profiles
 from pipeline import config as config_lib
 from pipeline import local_runner, recommend
 from components.validation_gate import DataValidationError
@@ -37,7 +38,7 @@ def _config(work_dir: str, with_demographics: bool = True) -> config_lib.Pipelin
         schema=config_lib.SCHEMA_ML_100K,
         hyperparameters={"epochs": 2, "batch_size": 512},
         evaluator=dataclasses.replace(config_lib.PIPELINE_EVALUATOR_SETTINGS, min_margin_over_baselines=None),
-        beam_pipeline_args=["--direct_running_mode=in_memory", "--direct_num_workers=1"],
+        beam_pipeline_args=beam_profiles.direct_runner_args(multi_processing=False),
     )
 
 
