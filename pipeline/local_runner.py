@@ -4,6 +4,12 @@ A run holds its work directory's lock (``work_dir_lock``) from start to end,
 so ``run`` and ``retrain`` never write to one work directory at once, and
 before the pipeline starts it removes what a killed run left behind
 (``remove_leftovers``).
+
+TFX's cache does not see code, so a run also compares the code's fingerprint
+(``code_version``) with the one recorded in the work directory by its last
+successful run: when they differ, it runs with the cache off and says so.
+With none recorded (a fresh work directory, or one from before the record
+existed) the cache is as configured.
 """
 
 import dataclasses
@@ -22,12 +28,19 @@ from tfx.orchestration.portable.mlmd import execution_lib
 
 from components.retrieval_evaluator.report import load_metrics
 from components.versioned_pusher import latest_pushed_model, remove_staging_folders
+from pipeline import code_version
 from pipeline import config as config_lib
 from pipeline import work_dir_lock
 from pipeline.pipeline import create_pipeline
 from pipeline.progress import ComponentProgress
 
 METADATA_FILE = "metadata.sqlite"
+# The code fingerprint of the work directory's last successful run.
+CODE_FINGERPRINT_FILE = "code_fingerprint"
+CODE_CHANGED = (
+    "The code changed since the last run in this work dir: every component re-executes "
+    "(TFX's cache does not see code)."
+)
 # TFX's layout of a node's folder (tfx/orchestration/portable/outputs_utils.py):
 # <pipeline_root>/<node id>/<output key>/<execution id> holds an output, and
 # .system/ the executions' scratch folders, removed when an execution ends.
@@ -70,8 +83,10 @@ def run(
     """Runs the pipeline locally, printing progress per component.
 
     The work directory is the metadata file's folder (as ``run`` and
-    ``retrain`` lay it out). Its lock is held for the whole run, and the
-    leftovers of a killed run are removed first.
+    ``retrain`` lay it out). Its lock is held for the whole run, the
+    leftovers of a killed run are removed first, the cache is off when the
+    code changed since the last successful run (module docstring), and a
+    successful run records the code's fingerprint.
 
     Args:
       config: The pipeline settings.
@@ -86,7 +101,10 @@ def run(
       WorkDirBusyError: If another process runs in the work directory.
     """
     connection = metadata.sqlite_metadata_connection_config(metadata_file)
-    with work_dir_lock.WorkDirLock(os.path.dirname(os.path.abspath(metadata_file))):
+    work_dir = os.path.dirname(os.path.abspath(metadata_file))
+    with work_dir_lock.WorkDirLock(work_dir):
+        code = code_version.code_fingerprint()
+        config = _cache_for_code(config, _recorded_code_fingerprint(work_dir), code, emit)
         pipeline = create_pipeline(config, connection)
         removed = remove_leftovers(pipeline, connection, config.push_destination)
         if removed:
@@ -94,6 +112,7 @@ def run(
         started = time.perf_counter()
         with ComponentProgress(len(pipeline.components), log_file, emit) as progress:
             LocalDagRunner().run(pipeline)
+        _record_code_fingerprint(work_dir, code)
         return RunSummary(
             seconds=progress.seconds,
             cached=progress.cached,
@@ -101,6 +120,55 @@ def run(
             evaluation=_latest_evaluation(connection),
             pushed_model=latest_pushed_model(config.push_destination),
         )
+
+
+def _cache_for_code(
+    config: config_lib.PipelineConfig,
+    recorded: Optional[str],
+    code: str,
+    emit: Callable[[str], None],
+) -> config_lib.PipelineConfig:
+    """Turns the cache off when the code changed since the last run.
+
+    Args:
+      config: The pipeline settings.
+      recorded: The code fingerprint of the work directory's last successful
+        run (None: none recorded).
+      code: The code fingerprint now.
+      emit: Where the line saying the cache is off goes.
+
+    Returns:
+      ``config`` with the cache off if it was on and ``recorded`` is neither
+      None nor ``code``; else ``config`` itself.
+    """
+    if not config.enable_cache or recorded in (None, code):
+        return config
+    emit(CODE_CHANGED)
+    return dataclasses.replace(config, enable_cache=False)
+
+
+def _recorded_code_fingerprint(work_dir: str) -> Optional[str]:
+    """The code fingerprint recorded by a work directory's last successful run.
+
+    Args:
+      work_dir: The work directory.
+
+    Returns:
+      The fingerprint, or None when none was recorded.
+    """
+    path = os.path.join(work_dir, CODE_FINGERPRINT_FILE)
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+def _record_code_fingerprint(work_dir: str, code: str) -> None:
+    """Records a successful run's code fingerprint (atomically: written, then renamed)."""
+    path = os.path.join(work_dir, CODE_FINGERPRINT_FILE)
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        handle.write(code + "\n")
+    os.replace(path + ".tmp", path)
 
 
 def remove_leftovers(

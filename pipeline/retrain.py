@@ -14,10 +14,10 @@
   - the settings are unchanged: every ``PipelineConfig`` field except how the
     pipeline runs (Beam options, the cache switch), with the hyperparameters
     completed by their defaults;
-  - the code is unchanged: the ``.py`` and ``.pbtxt`` files of the project's
-    packages. TFX's cache does not see code changes (components name their
-    functions by dotted path), so a retrain after one re-executes every
-    component.
+  - the code is unchanged: ``code_version.code_fingerprint``, the ``.py``
+    and ``.pbtxt`` files of the project's packages. TFX's cache does not see
+    code, so the run after a code change re-executes every component
+    (``local_runner`` turns the cache off for it, as for any run).
 
   A completed retrain whose model was not blessed is not retried on the same
   data, settings and code: the run would reproduce the same model and the
@@ -26,25 +26,20 @@
 
 import dataclasses
 import hashlib
-import importlib.util
 import json
 import os
 import time
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 from components import movielens_example_gen
 from components.movielens_example_gen import spans
+from pipeline import code_version
 from pipeline import config as config_lib
 from pipeline import local_runner
 from pipeline.work_dir_lock import WorkDirLock
 from trainer import config as trainer_config
 
 STATE_FILE = "retrain_state.json"
-# setup.py's packages: the code whose change makes a retrain run again.
-CODE_PACKAGES = (
-    "pipeline", "components", "transform_fn", "trainer", "retrieval_metrics", "movielens_simulator",
-)
-_CODE_SUFFIXES = (".py", ".pbtxt")
 # PipelineConfig fields that change how the pipeline runs, not what it makes.
 _RUNTIME_FIELDS = ("beam_pipeline_args", "enable_cache")
 
@@ -70,7 +65,7 @@ class RetrainInputs:
       span: The newest span.
       fingerprint: What that span's data hashes to.
       settings: ``settings_fingerprint`` of the pipeline settings.
-      code: ``code_fingerprint`` of the project's code.
+      code: ``code_version.code_fingerprint`` of the project's code.
     """
 
     span: int
@@ -86,13 +81,10 @@ class Decision:
     Attributes:
       run: Whether to run the pipeline.
       reason: One line saying why (or why not).
-      use_cache: Whether TFX's cache may serve unchanged components (off
-        after a code change, which the cache does not see).
     """
 
     run: bool
     reason: str
-    use_cache: bool = True
 
 
 def newest_input(settings: movielens_example_gen.Settings) -> InputVersion:
@@ -129,46 +121,6 @@ def settings_fingerprint(config: config_lib.PipelineConfig) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def files_fingerprint(folders: Iterable[str]) -> str:
-    """Hashes the ``.py`` and ``.pbtxt`` files under some folders.
-
-    Args:
-      folders: Local folders, searched recursively.
-
-    Returns:
-      A hex SHA-256 of each file's path (relative to its folder's parent) and
-      content, in path order; other files, such as bytecode, do not count.
-    """
-    files = []
-    for folder in folders:
-        parent = os.path.dirname(os.path.abspath(folder))
-        for root, _, names in os.walk(folder):
-            files += [
-                (os.path.relpath(os.path.join(root, name), parent), os.path.join(root, name))
-                for name in names
-                if name.endswith(_CODE_SUFFIXES)
-            ]
-    digest = hashlib.sha256()
-    for relative, path in sorted(files):
-        with open(path, "rb") as handle:
-            content = handle.read()
-        digest.update(f"{relative}\0{len(content)}\0".encode("utf-8") + content)
-    return digest.hexdigest()
-
-
-def code_fingerprint() -> str:
-    """Hashes the project's code as installed (``CODE_PACKAGES``).
-
-    Returns:
-      ``files_fingerprint`` of the packages' folders.
-    """
-    folders = [
-        importlib.util.find_spec(package).submodule_search_locations[0]
-        for package in CODE_PACKAGES
-    ]
-    return files_fingerprint(folders)
-
-
 def decide(previous: Optional[dict], current: RetrainInputs) -> Decision:
     """Whether a retrain runs, by the rule in the module docstring.
 
@@ -181,7 +133,6 @@ def decide(previous: Optional[dict], current: RetrainInputs) -> Decision:
     """
     if previous is None:
         return Decision(True, "first retrain in this work dir")
-    use_cache = previous.get("code") == current.code
     changes = []
     if not previous.get("finished"):
         changes.append(
@@ -194,10 +145,10 @@ def decide(previous: Optional[dict], current: RetrainInputs) -> Decision:
         changes.append(f"span {current.span}'s data changed")
     if previous.get("settings") != current.settings:
         changes.append("the settings changed")
-    if not use_cache:
-        changes.append("the code changed (every component re-executes)")
+    if previous.get("code") != current.code:
+        changes.append("the code changed")
     if changes:
-        return Decision(True, "; ".join(changes), use_cache)
+        return Decision(True, "; ".join(changes))
     summary = (
         f"No new span, settings or code since the last retrain (span {current.span}, "
         f"finished {previous['finished']})"
@@ -251,7 +202,10 @@ def retrain(
     with WorkDirLock(work_dir):
         version = newest_input(config.example_gen)
         current = RetrainInputs(
-            version.span, version.fingerprint, settings_fingerprint(config), code_fingerprint()
+            version.span,
+            version.fingerprint,
+            settings_fingerprint(config),
+            code_version.code_fingerprint(),
         )
         decision = decide(_read_state(work_dir), current)
         if not decision.run:
@@ -264,7 +218,7 @@ def retrain(
         state = {**dataclasses.asdict(current), "started": _now(), "finished": None}
         _write_state(work_dir, state)
         summary = local_runner.run(
-            config if decision.use_cache else dataclasses.replace(config, enable_cache=False),
+            config,
             local_runner.metadata_path(work_dir),
             os.path.join(work_dir, "last_run.log"),
             emit,

@@ -3,13 +3,14 @@
 import dataclasses
 import json
 import os
-import re
 
 import pytest
 
 from components import movielens_example_gen
 from components.validation_gate import DataValidationError
 from components.versioned_pusher.publish import latest_pushed_model
+from pipeline import beam_profiles
+from pipeline import code_version
 from pipeline import config as config_lib
 from pipeline import local_runner, retrain
 from trainer import config as trainer_config
@@ -39,7 +40,7 @@ def _config(work_dir: str, day: int, with_demographics: bool = True) -> config_l
         warm_start=True,
         window_spans=3,
         analyzer_cache=True,
-        beam_pipeline_args=["--direct_running_mode=in_memory", "--direct_num_workers=1"],
+        beam_pipeline_args=beam_profiles.direct_runner_args(multi_processing=False),
     )
 
 
@@ -123,31 +124,29 @@ def _state(finished=FINISHED, blessed=True, **changes) -> dict:
 
 
 @pytest.mark.parametrize(
-    "previous, reason, use_cache",
+    "previous, reason",
     [
-        (None, "first retrain in this work dir", True),
+        (None, "first retrain in this work dir"),
         (
             _state(finished=None),
             "the last retrain (span 3, started 2026-01-01 03:00:00) did not finish",
-            True,
         ),
-        (_state(span=2), "a new span (last retrain: span 2)", True),
-        (_state(fingerprint="old"), "span 3's data changed", True),
-        (_state(settings="old"), "the settings changed", True),
-        (_state(code="old"), "the code changed (every component re-executes)", False),
-        (_state(blessed=False, settings="old"), "the settings changed", True),
+        (_state(span=2), "a new span (last retrain: span 2)"),
+        (_state(fingerprint="old"), "span 3's data changed"),
+        (_state(settings="old"), "the settings changed"),
+        (_state(code="old"), "the code changed"),
+        (_state(blessed=False, settings="old"), "the settings changed"),
         (
             # A state written before the settings and the code counted.
             {"span": 3, "fingerprint": "data", "finished": FINISHED, "blessed": True},
-            "the settings changed; the code changed (every component re-executes)",
-            False,
+            "the settings changed; the code changed",
         ),
     ],
 )
 def test_a_retrain_runs_when_anything_it_depends_on_changed_or_the_last_did_not_finish(
-    previous, reason, use_cache
+    previous, reason
 ):
-    assert retrain.decide(previous, _inputs()) == retrain.Decision(True, reason, use_cache)
+    assert retrain.decide(previous, _inputs()) == retrain.Decision(True, reason)
 
 
 def test_a_retrain_on_the_same_inputs_after_a_completed_one_is_skipped_and_says_why():
@@ -187,29 +186,6 @@ def test_the_settings_fingerprint_counts_what_a_run_makes_not_how_it_runs():
             evaluator, min_top_k_accuracy=evaluator.min_top_k_accuracy + 0.01)),
     ]
     assert len({base} | {retrain.settings_fingerprint(config) for config in changed}) == 5
-
-
-def test_the_code_fingerprint_counts_source_and_schemas_only(tmp_path):
-    package = tmp_path / "package"
-    (package / "__pycache__").mkdir(parents=True)
-    (package / "module.py").write_text("X = 1\n")
-    (package / "schema.pbtxt").write_text("feature {}\n")
-    base = retrain.files_fingerprint([str(package)])
-    (package / "__pycache__" / "module.cpython-310.pyc").write_bytes(b"\0")
-    (package / "README.md").write_text("notes")
-    assert retrain.files_fingerprint([str(package)]) == base
-    (package / "schema.pbtxt").write_text("feature { name: 'x' }\n")
-    assert retrain.files_fingerprint([str(package)]) != base
-    code = retrain.code_fingerprint()
-    assert len(code) == 64 and retrain.code_fingerprint() == code
-
-
-def test_the_code_fingerprint_covers_every_package_setup_py_installs():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    with open(os.path.join(root, "setup.py"), encoding="utf-8") as handle:
-        setup = handle.read()
-    include = setup[setup.index("include=["):setup.index("]", setup.index("include=["))]
-    assert sorted(re.findall(r'"(\w+)\*"', include)) == sorted(retrain.CODE_PACKAGES)
 
 
 # retrain(): what it records around a run, with the run faked (fast).
@@ -252,7 +228,7 @@ def test_a_retrain_records_its_inputs_before_the_run_and_its_outcome_after(tmp_p
         after = json.load(handle)
     assert after["finished"] and after["blessed"] is True and after["pushed_model"] == "/serving/1"
     assert after["settings"] == retrain.settings_fingerprint(_fast_config())
-    assert after["code"] == retrain.code_fingerprint()
+    assert after["code"] == code_version.code_fingerprint()
 
     summary, lines = _retrain(tmp_path)
     assert summary is None and len(calls) == 1
@@ -275,9 +251,11 @@ def test_new_hyperparameters_or_code_rerun_the_same_span(tmp_path, fake_runs, mo
     _retrain(tmp_path)
     _, lines = _retrain(tmp_path, hyperparameters={"epochs": 1})
     assert len(calls) == 2 and lines[0].endswith(": the settings changed.")
-    monkeypatch.setattr(retrain, "code_fingerprint", lambda: "edited")
+    monkeypatch.setattr(code_version, "code_fingerprint", lambda: "edited")
     _, lines = _retrain(tmp_path, hyperparameters={"epochs": 1})
-    assert len(calls) == 3 and not calls[2][0].enable_cache  # The cache does not see code.
+    assert len(calls) == 3 and lines[0].endswith(": the code changed.")
+    assert calls[2][0].enable_cache  # local_runner turns it off (test_code_version.py).
+    assert calls[2][1]["code"] == "edited"
     assert _retrain(tmp_path, hyperparameters={"epochs": 1})[0] is None
 
 
