@@ -46,7 +46,7 @@ RUN pip install -c constraints.txt . \
 
 # Fail the build, not a task, if what the compiled spec relies on is missing:
 # the executor entry point, and the curated schemas where
-# pipeline/kubeflow_runner.py (IMAGE_SCHEMA_DIR) tells ImportSchemaGen to look.
+# pipeline/kubeflow/runner.py (IMAGE_SCHEMA_DIR) tells ImportSchemaGen to look.
 WORKDIR /
 RUN python -c "import importlib.util, os, sys; \
 from pipeline import config; \

@@ -24,7 +24,8 @@ import time
 
 from movielens_simulator import synthetic
 from grouplens_archives import RELEASES, write_release
-from pipeline import cli, local_runner
+from pipeline import cli
+from pipeline.local import runner as local_runner
 from pipeline.cli import run as run_command
 
 

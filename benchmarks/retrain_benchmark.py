@@ -17,9 +17,9 @@ import tempfile
 import time
 
 from components import movielens_example_gen
-from pipeline import beam_profiles
+from pipeline.kubeflow import beam_profiles
 from pipeline import config as config_lib
-from pipeline import retrain
+from pipeline.local import retrain
 
 
 def _config(work_dir: str, ratings: int, day: int, days: int, cache: bool) -> config_lib.PipelineConfig:

@@ -45,7 +45,7 @@ class Deployment:
     """What differs between where the pipeline runs, as ``create_pipeline`` input.
 
     The defaults are LocalDagRunner's. A cluster target states its own (see
-    ``pipeline/kubeflow_runner.py``), so the pipeline is built for it and the
+    ``pipeline/kubeflow/runner.py``), so the pipeline is built for it and the
     compiled spec is never edited afterwards.
 
     Attributes:

@@ -15,7 +15,7 @@ from components.movielens_example_gen import formats, spans
 from components.movielens_example_gen import spec as example_gen_spec
 from components.movielens_example_gen import Settings
 from components.movielens_example_gen.tfds_source import movies_builder_name
-from pipeline import beam_profiles
+from pipeline.kubeflow import beam_profiles
 from pipeline import config as config_lib
 
 GROUPLENS_HOST = "files.grouplens.org"

@@ -25,7 +25,7 @@ EXIT_BUSY = 3
 # class whose module was imported, so the ladder imports nothing itself: the
 # command line stays quick to start.
 _KNOWN_ERRORS: Tuple[Tuple[str, str, int], ...] = (
-    ("pipeline.work_dir_lock", "WorkDirBusyError", EXIT_BUSY),
+    ("pipeline.local.work_dir_lock", "WorkDirBusyError", EXIT_BUSY),
     ("components.movielens_example_gen.bad_rows", "BadInputError", EXIT_FAILED),
     ("components.validation_gate.component", "DataValidationError", EXIT_FAILED),
     (__name__, "ServiceError", EXIT_FAILED),

@@ -1,4 +1,4 @@
-"""``compile``: the pipeline as a Kubeflow Pipelines / Vertex AI spec (``pipeline/kubeflow_runner.py``).
+"""``compile``: the pipeline as a Kubeflow Pipelines / Vertex AI spec (``pipeline/kubeflow/runner.py``).
 
 The data-source and training options are ``run``'s own; nothing is read from
 the data at compile time (the cluster reads it, from object storage).
@@ -8,9 +8,9 @@ import argparse
 import re
 import sys
 
-from pipeline import beam_profiles
+from pipeline.kubeflow import beam_profiles
 from pipeline import config as config_lib
-from pipeline import kubeflow_runner
+from pipeline.kubeflow import runner as kubeflow_runner
 from pipeline.cli import errors, options
 
 DEFAULT_PIPELINE_NAME = "movielens-retrieval"

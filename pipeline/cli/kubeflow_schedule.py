@@ -1,9 +1,9 @@
-"""``schedule``: a recurring run of a compiled spec on Kubeflow Pipelines (``pipeline/schedule.py``)."""
+"""``schedule``: a recurring run of a compiled spec on Kubeflow Pipelines (``pipeline/kubeflow/schedule.py``)."""
 
 import argparse
 import json
 
-from pipeline import schedule
+from pipeline.kubeflow import schedule
 from pipeline.cli import errors, options
 
 EXAMPLE = """\

@@ -2,7 +2,7 @@
 
 Newest span, rolling window, warm start, analyzer cache; skips when the
 span, its data, the settings and the code are those of the last finished
-retrain (``pipeline/retrain.py``); one writer per work directory.
+retrain (``pipeline/local/retrain.py``); one writer per work directory.
 """
 
 import argparse
@@ -46,7 +46,7 @@ def handle(args: argparse.Namespace) -> int:
     Returns:
       0 once retrained, or when there was nothing new.
     """
-    from pipeline import retrain  # pylint: disable=import-outside-toplevel  # TFX
+    from pipeline.local import retrain  # pylint: disable=import-outside-toplevel  # TFX
 
     local = run.local_pipeline_config(args)
     if local.data_note:

@@ -114,7 +114,7 @@ def handle(args: argparse.Namespace) -> int:
     Returns:
       0 once the pipeline finished.
     """
-    from pipeline import local_runner  # pylint: disable=import-outside-toplevel  # TFX
+    from pipeline.local import runner as local_runner  # pylint: disable=import-outside-toplevel  # TFX
 
     local = local_pipeline_config(args)
     config, paths = local.config, local.paths

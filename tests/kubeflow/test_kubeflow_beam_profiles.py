@@ -5,8 +5,9 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline import beam_profiles, cli
-from pipeline.beam_profiles import BeamProfileError, beam_args
+from pipeline import cli
+from pipeline.kubeflow import beam_profiles
+from pipeline.kubeflow.beam_profiles import BeamProfileError, beam_args
 
 IMAGE = "registry.example/movielens-tfx:1"
 

@@ -10,7 +10,8 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
 
-from pipeline import cli, kubeflow_runner
+from pipeline import cli
+from pipeline.kubeflow import runner as kubeflow_runner
 from pipeline.cli import kubeflow_compile, run
 from pipeline import config as config_lib
 from tests.kubeflow import kubeflow_fixtures

@@ -10,7 +10,7 @@ import sys
 import setuptools
 from packaging.specifiers import SpecifierSet
 
-from pipeline import beam_profiles, kubeflow_runner
+from pipeline.kubeflow import beam_profiles, runner as kubeflow_runner
 from tests.kubeflow import kubeflow_fixtures
 
 REPO_ROOT = kubeflow_fixtures.REPO_ROOT

@@ -7,7 +7,7 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.orchestration.kubeflow.v2.container import kubeflow_v2_entrypoint_utils
 
-from pipeline import kubeflow_runner
+from pipeline.kubeflow import runner as kubeflow_runner
 from tests.kubeflow import kfp_local_launcher, kubeflow_fixtures
 
 

@@ -7,7 +7,8 @@ import kfp
 import kfp_server_api
 import pytest
 
-from pipeline import cli, kubeflow_runner, schedule
+from pipeline import cli
+from pipeline.kubeflow import runner as kubeflow_runner, schedule
 from tests.kubeflow import kubeflow_fixtures
 
 HOST = "http://127.0.0.1:9"  # a closed loopback port: nothing is ever sent elsewhere

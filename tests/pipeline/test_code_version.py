@@ -6,9 +6,9 @@ import types
 
 import pytest
 
-from pipeline import code_version
+from pipeline.local import code_version
 from pipeline import config as config_lib
-from pipeline import local_runner
+from pipeline.local import runner as local_runner
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -6,9 +6,10 @@ import os
 import pytest
 
 from components import movielens_example_gen
-from pipeline import beam_profiles
+from pipeline.kubeflow import beam_profiles
 from pipeline import config as config_lib
-from pipeline import local_runner, recommend
+from pipeline import recommend
+from pipeline.local import runner as local_runner
 from components.validation_gate import DataValidationError
 
 pytestmark = pytest.mark.slow

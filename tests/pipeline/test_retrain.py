@@ -9,10 +9,10 @@ import pytest
 from components import movielens_example_gen
 from components.validation_gate import DataValidationError
 from components.versioned_pusher.publish import latest_pushed_model
-from pipeline import beam_profiles
-from pipeline import code_version
+from pipeline.kubeflow import beam_profiles
+from pipeline.local import code_version
 from pipeline import config as config_lib
-from pipeline import local_runner, retrain
+from pipeline.local import retrain, runner as local_runner
 from trainer import config as trainer_config
 
 RATINGS = 6000

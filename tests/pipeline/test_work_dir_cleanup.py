@@ -20,7 +20,7 @@ from tfx.orchestration.pipeline import Pipeline
 from tfx.types import standard_artifacts
 
 from pipeline import config as config_lib
-from pipeline import local_runner
+from pipeline.local import runner as local_runner
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KILL_FLAG = "kill"

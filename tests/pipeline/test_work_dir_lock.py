@@ -9,23 +9,24 @@ import sys
 
 import pytest
 
-from pipeline import cli, local_runner, retrain
+from pipeline import cli
+from pipeline.local import retrain, runner as local_runner
 from pipeline import config as config_lib
-from pipeline.work_dir_lock import LOCK_FILE, WorkDirBusyError, WorkDirLock, read_holder
+from pipeline.local.work_dir_lock import LOCK_FILE, WorkDirBusyError, WorkDirLock, read_holder
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Takes the lock, says so, and holds it until its stdin closes. Light: only
 # the lock module is imported.
 _HOLD = (
     "import sys\n"
-    "from pipeline.work_dir_lock import WorkDirLock\n"
+    "from pipeline.local.work_dir_lock import WorkDirLock\n"
     "with WorkDirLock(sys.argv[-1]):\n"
     "    print('locked', flush=True)\n"
     "    sys.stdin.read()\n"
 )
 _TRY = (
     "import sys\n"
-    "from pipeline.work_dir_lock import WorkDirLock, WorkDirBusyError\n"
+    "from pipeline.local.work_dir_lock import WorkDirLock, WorkDirBusyError\n"
     "try:\n"
     "    with WorkDirLock(sys.argv[-1]):\n"
     "        pass\n"

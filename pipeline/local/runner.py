@@ -28,11 +28,11 @@ from tfx.orchestration.portable.mlmd import execution_lib
 
 from components.retrieval_evaluator.report import load_metrics
 from components.versioned_pusher import latest_pushed_model, remove_staging_folders
-from pipeline import code_version
+from pipeline.local import code_version
 from pipeline import config as config_lib
-from pipeline import work_dir_lock
+from pipeline.local import work_dir_lock
 from pipeline.pipeline import create_pipeline
-from pipeline.progress import ComponentProgress
+from pipeline.local.progress import ComponentProgress
 
 METADATA_FILE = "metadata.sqlite"
 # The code fingerprint of the work directory's last successful run.

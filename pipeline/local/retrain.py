@@ -33,10 +33,10 @@ from typing import Callable, Optional
 
 from components import movielens_example_gen
 from components.movielens_example_gen import spans
-from pipeline import code_version
+from pipeline.local import code_version
 from pipeline import config as config_lib
-from pipeline import local_runner
-from pipeline.work_dir_lock import WorkDirLock
+from pipeline.local import runner as local_runner
+from pipeline.local.work_dir_lock import WorkDirLock
 from trainer import config as trainer_config
 
 STATE_FILE = "retrain_state.json"
