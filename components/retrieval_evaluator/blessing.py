@@ -1,13 +1,15 @@
 """The blessing decision and the ModelBlessing artifact, as TFX's Evaluator writes it.
 
-The decision compares top-``blessing_k`` accuracy under the primary protocol
-(filtered) on all eval ratings: of the model against a minimum, optionally
-against the best counted baseline plus a margin, and against the baseline
-(served) model minus a tolerance when there is one. The artifact gets a
-``BLESSED`` or ``NOT_BLESSED`` file and the custom properties TFX's Evaluator
-sets (``blessed``, ``current_model``, ``current_model_id``,
-``baseline_model``, ``baseline_model_id``, ``blessing_message``), so TFX's
-Pusher and ``LatestBlessedModelStrategy`` read it unchanged.
+The decision compares top-k accuracy under the primary protocol (filtered)
+on all eval ratings, at ``blessing_k`` (or, when the corpus is too small for
+it, the largest cut-off measured; the reasons say so): of the model against
+a minimum, optionally against the best counted baseline plus a margin, and
+against the baseline (served) model minus a tolerance when there is one.
+The artifact gets a ``BLESSED`` or ``NOT_BLESSED`` file and the custom
+properties TFX's Evaluator sets (``blessed``, ``current_model``,
+``current_model_id``, ``baseline_model``, ``baseline_model_id``,
+``blessing_message``), so TFX's Pusher and ``LatestBlessedModelStrategy``
+read it unchanged.
 """
 
 import dataclasses
@@ -19,7 +21,7 @@ from tfx.utils import io_utils
 
 from components.retrieval_evaluator import spec
 from components.retrieval_evaluator.metrics import Results
-from components.retrieval_evaluator.settings import Settings
+from components.retrieval_evaluator.settings import Cutoffs, Settings
 
 # Accuracies are shares of a finite count: a difference below this is float
 # noise (0.2 + 0.1 > 0.3 in binary), never a real one.
@@ -39,9 +41,10 @@ class Check:
 
 @dataclasses.dataclass(frozen=True)
 class Decision:
-    """Whether the model is blessed, and why."""
+    """Whether the model is blessed, and why (at top-``k``)."""
 
     blessed: bool
+    k: int
     checks: List[Check]
     notes: List[str]
     best_baseline: Optional[Dict[str, Any]] = None
@@ -53,11 +56,11 @@ class Decision:
         ordered = sorted(self.checks, key=lambda check: check.passed)
         return [check.message for check in ordered] + list(self.notes)
 
-    def to_json(self, k: int, has_baseline: bool) -> Dict[str, Any]:
+    def to_json(self, has_baseline: bool) -> Dict[str, Any]:
         """Returns the decision as metrics.json's ``blessing`` section."""
         return {
             "blessed": self.blessed,
-            "k": k,
+            "k": self.k,
             "protocol": spec.PRIMARY_PROTOCOL,
             "group": spec.ALL,
             "baseline_model_present": has_baseline,
@@ -85,12 +88,16 @@ def _accuracy(results: Results, ranker: str, k: int) -> float:
 
 
 def decide(
-    settings: Settings, results: Results, skipped: Optional[Mapping[str, str]] = None
+    settings: Settings,
+    cutoffs: Cutoffs,
+    results: Results,
+    skipped: Optional[Mapping[str, str]] = None,
 ) -> Decision:
     """Decides the blessing from the rankers' results.
 
     Args:
       settings: The thresholds.
+      cutoffs: ``settings.cutoffs`` of the corpus: the k the checks use.
       results: ``metrics.Results`` of ``spec.CANDIDATE``, the baselines that
         ran, and ``spec.BASELINE`` when there is a baseline model.
       skipped: Baselines that did not run, with the reason.
@@ -99,7 +106,7 @@ def decide(
       Blessed when every check passes.
     """
     skipped = dict(skipped or {})
-    k = settings.blessing_k
+    k = cutoffs.blessing_k
     accuracy = _accuracy(results, spec.CANDIDATE, k)
     label = f"top-{k} accuracy ({spec.PRIMARY_PROTOCOL})"
     checks = [
@@ -110,7 +117,7 @@ def decide(
             f"model {label} vs min_top_k_accuracy",
         )
     ]
-    notes = []
+    notes = [cutoffs.blessing_note] if cutoffs.blessing_note else []
     ran = [name for name in spec.BASELINE_NAMES if name in results[spec.PRIMARY_PROTOCOL]]
     wanted = settings.blessing_baselines or tuple(spec.BASELINE_NAMES)
     counted = [name for name in ran if name in wanted]
@@ -171,6 +178,7 @@ def decide(
         )
     return Decision(
         blessed=all(check.passed for check in checks),
+        k=k,
         checks=checks,
         notes=notes,
         best_baseline=best,

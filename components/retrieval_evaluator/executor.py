@@ -5,7 +5,8 @@ model (and the served baseline model) through its ``query_embedding`` and
 ``candidate_embedding`` signatures (``Q C^T``), the baselines of
 ``baselines.py`` fitted on the train split. ``retrieval_metrics`` ranks each
 score matrix filtered (the user's training movies removed) and unfiltered,
-and the metrics are summarized for all, warm and cold eval ratings.
+and the metrics are summarized for all, warm and cold eval ratings, at the
+cut-offs below the corpus size (``Settings.cutoffs``).
 """
 
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -20,7 +21,7 @@ from tfx.utils import path_utils
 from components.retrieval_evaluator import baselines, blessing, reading, report, spec
 from components.retrieval_evaluator.metrics import RankCollector
 from components.retrieval_evaluator.rankers import SavedModelRanker
-from components.retrieval_evaluator.settings import Settings
+from components.retrieval_evaluator.settings import Cutoffs, Settings
 from components.versioned_pusher.publish import latest_pushed_model
 from retrieval_metrics import exclusion_mask
 
@@ -78,8 +79,9 @@ class Executor(base_executor.BaseExecutor):
           exec_properties: See ``spec.RetrievalEvaluatorSpec``.
 
         Raises:
-          ValueError: If a split is missing or empty, a rated movie is not in
-            the corpus, or a model breaks the contract.
+          ValueError: If a split is missing or empty, the corpus is no larger
+            than the smallest of ``top_ks``, a rated movie is not in the
+            corpus, or a model breaks the contract.
         """
         self._log_startup(input_dict, output_dict, exec_properties)
         settings = Settings.from_exec_properties(exec_properties)
@@ -95,6 +97,9 @@ class Executor(base_executor.BaseExecutor):
         blessing_artifact = artifact_utils.get_single_instance(output_dict[spec.BLESSING_KEY])
 
         corpus = reading.read_corpus(candidates, spec.CORPUS_SPLIT, settings.batch_size)
+        cutoffs = settings.cutoffs(corpus.size)
+        if cutoffs.left_out:
+            logging.warning("Cut-offs left out: %s", cutoffs.left_out_reason)
         training = reading.read_training(
             train_sources, settings.train_split, corpus, settings.batch_size
         )
@@ -116,14 +121,14 @@ class Executor(base_executor.BaseExecutor):
             models[spec.BASELINE] = SavedModelRanker(baseline_path, settings.batch_size)
         for ranker in models.values():
             ranker.index_corpus(corpus.serialized)
-        collector = RankCollector([*models, *fitted], settings.top_ks)
+        collector = RankCollector([*models, *fitted], cutoffs.top_ks)
         logging.info(
             "Evaluating %s on split %r over %d movies (queries at %s time)",
             collector.rankers, settings.eval_split, corpus.size, settings.query_time,
         )
 
         sampled = self._rank_eval_split(
-            examples, settings, corpus, training, models, fitted, collector
+            examples, settings, cutoffs, corpus, training, models, fitted, collector
         )
         results = collector.results()
         counts = {
@@ -133,9 +138,10 @@ class Executor(base_executor.BaseExecutor):
             "train_users": training.interactions.num_users,
             "corpus": corpus.size,
         }
-        decision = blessing.decide(settings, results, skipped)
+        decision = blessing.decide(settings, cutoffs, results, skipped)
         content = report.build(
             settings,
+            cutoffs,
             results,
             skipped,
             decision,
@@ -161,6 +167,7 @@ class Executor(base_executor.BaseExecutor):
     def _rank_eval_split(
         examples: types.Artifact,
         settings: Settings,
+        cutoffs: Cutoffs,
         corpus: reading.Corpus,
         training: reading.Training,
         models: Dict[str, SavedModelRanker],
@@ -204,9 +211,8 @@ class Executor(base_executor.BaseExecutor):
                 else serialized
             )
             if not checked:
-                # A served model cannot return more movies than the corpus holds.
                 for ranker in models.values():
-                    ranker.check_serving(queries, min(settings.max_k, corpus.size))
+                    ranker.check_serving(queries, cutoffs.max_k)
                 checked = True
             excluded = _excluded(training, user_rows, corpus.size)
             for name, ranker in models.items():

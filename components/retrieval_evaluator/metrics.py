@@ -39,7 +39,7 @@ class RankCollector:
 
         Args:
           rankers: Ranker names, in report order.
-          top_ks: The cut-offs, ascending.
+          top_ks: The cut-offs measured (``Cutoffs.top_ks``), ascending.
         """
         self.rankers = list(rankers)
         self._top_ks = list(top_ks)

@@ -53,7 +53,8 @@ class SavedModelRanker:
     - ``candidate_embedding``: ``examples`` (serialized movie examples of the
       corpus) -> ``embedding`` ``[N, d]``;
     - ``serving_default``: ``examples`` -> ``movie_ids`` ``[batch, K]``, the
-      served top K; checked once to hold at least ``max(top_ks)`` movies.
+      served top K; checked once to hold at least the largest measured
+      cut-off (``Cutoffs.max_k``) of movies.
     """
 
     def __init__(self, path: str, batch_size: int):

@@ -2,7 +2,8 @@
 
 Layout (see the component's README for an example)::
 
-  protocol:  primary protocol, query time, cut-offs, splits, sample, definitions
+  protocol:  primary protocol, query time, cut-offs (measured, configured, left
+             out and why), splits, sample, definitions
   counts:    eval / warm / cold ratings and users, train ratings and users, corpus
   models:    model and baseline model URIs
   baselines: their settings
@@ -21,7 +22,7 @@ from tfx.dsl.io import fileio
 from components.retrieval_evaluator import spec
 from components.retrieval_evaluator.blessing import Decision
 from components.retrieval_evaluator.metrics import GroupResult, Results
-from components.retrieval_evaluator.settings import Settings
+from components.retrieval_evaluator.settings import Cutoffs, Settings
 
 DEFINITIONS = {
     spec.ACCURACY: (
@@ -83,6 +84,7 @@ def _group_json(result: Optional[GroupResult]) -> Optional[Dict[str, Any]]:
 
 def build(
     settings: Settings,
+    cutoffs: Cutoffs,
     results: Results,
     skipped: Mapping[str, str],
     decision: Decision,
@@ -96,6 +98,7 @@ def build(
 
     Args:
       settings: The evaluator's settings.
+      cutoffs: The cut-offs measured on the corpus and those left out.
       results: Every protocol's, ranker's and group's metrics.
       skipped: Baselines not run, with the reason.
       decision: The blessing decision.
@@ -115,8 +118,12 @@ def build(
             "protocols": list(spec.PROTOCOLS),
             "groups": list(spec.GROUPS),
             "query_time": settings.query_time,
-            "top_ks": list(settings.top_ks),
-            "blessing_k": settings.blessing_k,
+            "top_ks": list(cutoffs.top_ks),
+            "blessing_k": cutoffs.blessing_k,
+            "configured_top_ks": list(settings.top_ks),
+            "configured_blessing_k": settings.blessing_k,
+            "left_out_top_ks": list(cutoffs.left_out),
+            "left_out_reason": cutoffs.left_out_reason,
             "eval_split": settings.eval_split,
             "train_split": settings.train_split,
             "train_examples": list(train_uris),
@@ -149,7 +156,7 @@ def build(
             for protocol, by_ranker in results.items()
         },
         "skipped_baselines": dict(skipped),
-        "blessing": decision.to_json(settings.blessing_k, has_baseline),
+        "blessing": decision.to_json(has_baseline),
     }
 
 
@@ -235,8 +242,9 @@ def summary_lines(content: Mapping[str, Any]) -> List[str]:
     """A compact console summary of a metrics.json.
 
     Filtered top-k accuracy of every ranker on all, warm and cold eval
-    ratings, the model's unfiltered line, the skipped baselines and the
-    blessing with its reasons.
+    ratings at the measured cut-offs, the model's unfiltered line, the
+    cut-offs left out, the skipped baselines and the blessing with its
+    reasons.
 
     Args:
       content: The parsed metrics.json.
@@ -271,6 +279,8 @@ def summary_lines(content: Mapping[str, Any]) -> List[str]:
         lines.append(
             _row(f"{spec.CANDIDATE} all, {protocol_name}", result[spec.ACCURACY], top_ks)
         )
+    if protocol.get("left_out_reason"):
+        lines.append(f"Left out: {protocol['left_out_reason']}")
     for name, reason in content["skipped_baselines"].items():
         lines.append(f"Skipped baseline {reason if reason.startswith(name + ':') else f'{name}: {reason}'}")
     blessing = content["blessing"]

@@ -12,14 +12,67 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from components import settings_codec
 from components.retrieval_evaluator import baselines, spec
 
+
+@dataclasses.dataclass(frozen=True)
+class Cutoffs:
+    """The cut-offs measured on one corpus, and those left out.
+
+    A cut-off k at or above the corpus size puts the whole corpus in every
+    ranker's top k, so every ranker scores 1.0 there: such a k cannot tell
+    rankers apart and is left out of the measurement.
+
+    Attributes:
+      top_ks: The cut-offs measured (those of ``Settings.top_ks`` below the
+        corpus size), ascending; never empty.
+      left_out: The cut-offs of ``Settings.top_ks`` left out, ascending.
+      blessing_k: The k the blessing uses: ``Settings.blessing_k``, or the
+        largest measured cut-off when that one is left out.
+      configured_blessing_k: ``Settings.blessing_k``.
+      corpus_size: Movies in the corpus.
+    """
+
+    top_ks: Tuple[int, ...]
+    left_out: Tuple[int, ...]
+    blessing_k: int
+    configured_blessing_k: int
+    corpus_size: int
+
+    @property
+    def max_k(self) -> int:
+        """The largest measured cut-off: how many results each ranker must return."""
+        return self.top_ks[-1]
+
+    @property
+    def left_out_reason(self) -> Optional[str]:
+        """Why cut-offs were left out; None when none were."""
+        if not self.left_out:
+            return None
+        return (
+            f"top_ks {list(self.left_out)} >= the corpus of {self.corpus_size} movies: "
+            "every ranker's top k holds the whole corpus, so they cannot tell rankers apart"
+        )
+
+    @property
+    def blessing_note(self) -> Optional[str]:
+        """What the blessing uses instead of ``blessing_k``; None when it is kept."""
+        if self.blessing_k == self.configured_blessing_k:
+            return None
+        return (
+            f"blessing_k {self.configured_blessing_k} >= corpus of {self.corpus_size} "
+            f"movies: the blessing uses top-{self.blessing_k}"
+        )
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """What to measure and when to bless.
 
     Attributes:
-      top_ks: The cut-offs k of every metric, ascending.
+      top_ks: The cut-offs k of every metric, ascending. Those at or above
+        the corpus size are left out (see ``cutoffs``).
       blessing_k: The k whose top-k accuracy (filtered protocol, all eval
-        ratings) the blessing checks use.
+        ratings) the blessing checks use; the largest measured cut-off when
+        it is left out.
       min_top_k_accuracy: The model's top-``blessing_k`` accuracy must be at
         least this.
       min_margin_over_baselines: If set, the model's top-``blessing_k``
@@ -144,10 +197,32 @@ class Settings:
         if not self.eval_split or not self.train_split:
             raise ValueError("eval_split and train_split must be split names")
 
-    @property
-    def max_k(self) -> int:
-        """The largest cut-off: how many results each ranker must return."""
-        return self.top_ks[-1]
+    def cutoffs(self, corpus_size: int) -> Cutoffs:
+        """The cut-offs measured on a corpus: those of ``top_ks`` below its size.
+
+        Args:
+          corpus_size: Movies in the corpus every ranker ranks.
+
+        Returns:
+          The measured and the left-out cut-offs, and the blessing's k.
+
+        Raises:
+          ValueError: If no cut-off is below the corpus size.
+        """
+        measured = tuple(k for k in self.top_ks if k < corpus_size)
+        if not measured:
+            raise ValueError(
+                f"The corpus has {corpus_size} movies, no more than the smallest of "
+                f"top_ks {list(self.top_ks)}: every ranker's top k would hold the whole "
+                "corpus; set top_ks below the corpus size"
+            )
+        return Cutoffs(
+            top_ks=measured,
+            left_out=self.top_ks[len(measured):],
+            blessing_k=self.blessing_k if self.blessing_k in measured else measured[-1],
+            configured_blessing_k=self.blessing_k,
+            corpus_size=corpus_size,
+        )
 
     def to_exec_properties(self) -> Dict[str, Any]:
         """Returns the execution properties holding these settings."""

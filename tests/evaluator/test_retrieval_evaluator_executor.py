@@ -182,6 +182,13 @@ def test_counts_protocol_and_layout(tmp_path, artifacts):
     assert protocol["primary"] == spec.FILTERED
     assert protocol["query_time"] == spec.QUERY_TIME_MODEL_DEFAULT
     assert protocol["top_ks"] == [1, 2, 3]
+    # Every cut-off is below the corpus of 6 movies: all measured, none left out.
+    assert protocol["configured_top_ks"] == [1, 2, 3]
+    assert protocol["blessing_k"] == protocol["configured_blessing_k"] == 2
+    assert protocol["left_out_top_ks"] == [] and protocol["left_out_reason"] is None
+    assert metrics["blessing"]["k"] == 2
+    assert not any("the blessing uses" in reason for reason in metrics["blessing"]["reasons"])
+    assert not any(line.startswith("Left out") for line in report.summary_lines(metrics))
     assert protocol["sampled"] is False and protocol["sample"] is None
     assert protocol["train_examples"] == [artifacts["examples"].uri]
     assert set(protocol["definitions"]) >= {spec.ACCURACY, spec.RECALL, spec.FILTERED, spec.EASE}
@@ -477,10 +484,69 @@ def test_a_model_serving_fewer_movies_than_the_largest_k_fails_clearly(tmp_path,
         )
 
 
-def test_top_ks_beyond_the_corpus_need_only_the_whole_corpus_served(tmp_path, artifacts):
-    metrics, _, _ = _evaluate(tmp_path, artifacts, top_ks=(1, 5, 10, 50, 100), blessing_k=100)
+def test_cut_offs_at_or_above_the_corpus_size_are_left_out_and_said_so(tmp_path, artifacts):
+    # 6 movies: at k = 6 and k = 100 every ranker's top k is the whole corpus.
+    metrics, evaluation, _ = _evaluate(
+        tmp_path, artifacts, top_ks=(1, 2, 6, 100), blessing_k=2, **SKIP_EASE
+    )
+
+    protocol = metrics["protocol"]
+    assert protocol["top_ks"] == [1, 2]
+    assert protocol["configured_top_ks"] == [1, 2, 6, 100]
+    assert protocol["left_out_top_ks"] == [6, 100]
+    assert protocol["left_out_reason"] == (
+        "top_ks [6, 100] >= the corpus of 6 movies: every ranker's top k holds the "
+        "whole corpus, so they cannot tell rankers apart"
+    )
+    for by_ranker in metrics["metrics"].values():
+        for groups in by_ranker.values():
+            for result in filter(None, groups.values()):
+                assert set(result[spec.ACCURACY]) == set(result[spec.RECALL]) == {"1", "2"}
     model = metrics["metrics"][spec.FILTERED][spec.CANDIDATE][spec.ALL]
-    assert model[spec.ACCURACY]["100"] == 1.0
+    assert model[spec.ACCURACY] == pytest.approx({"1": 2 / 4, "2": 1.0})
+    assert evaluation.has_custom_property("model_top_2_accuracy")
+    assert not evaluation.has_custom_property("model_top_6_accuracy")
+    assert not evaluation.has_custom_property("popularity_top_100_accuracy")
+    lines = report.summary_lines(metrics)
+    assert "k=2" in lines[2] and "k=6" not in lines[2]
+    assert f"Left out: {protocol['left_out_reason']}" in lines
+    # blessing_k = 2 is measured: the blessing is unchanged and says nothing.
+    assert (protocol["blessing_k"], metrics["blessing"]["k"]) == (2, 2)
+    assert not any("the blessing uses" in reason for reason in metrics["blessing"]["reasons"])
+
+
+def test_a_left_out_blessing_k_gives_way_to_the_largest_measured_cut_off(tmp_path, artifacts):
+    metrics, _, blessing = _evaluate(
+        tmp_path, artifacts, top_ks=(1, 2, 6, 100), blessing_k=100,
+        min_margin_over_baselines=0.2, **SKIP_EASE,
+    )
+
+    assert (metrics["protocol"]["blessing_k"], metrics["protocol"]["configured_blessing_k"]) == (
+        2, 100
+    )
+    assert metrics["blessing"]["k"] == 2
+    note = "blessing_k 100 >= corpus of 6 movies: the blessing uses top-2"
+    assert note in metrics["blessing"]["reasons"]
+    assert note in blessing.get_string_custom_property(spec.BLESSING_MESSAGE_PROPERTY)
+    # Judged at k = 2 (model 1.0, recent_popularity 0.75), not vacuously at 1.0 = 1.0.
+    assert _checks(metrics)["min_margin_over_baselines"]["message"] == (
+        "passed: model top-2 accuracy (filtered) vs best baseline recent_popularity "
+        "(0.7500) + margin 0.2000: 1.0000 >= 0.9500"
+    )
+    assert metrics["blessing"]["best_baseline"] == {
+        "name": spec.RECENT_POPULARITY, "top_k_accuracy": 0.75, "gap": 0.25,
+    }
+    assert "blessing uses all, k=2" in report.summary_lines(metrics)[1]
+
+
+def test_a_corpus_no_larger_than_every_cut_off_fails_clearly(tmp_path, artifacts):
+    message = (
+        r"The corpus has 6 movies, no more than the smallest of top_ks \[6, 100\]: "
+        r".*set top_ks below the corpus size"
+    )
+    with pytest.raises(ValueError, match=message):
+        _evaluate(tmp_path, artifacts, top_ks=(6, 100), blessing_k=100)
+    assert not os.path.exists(tmp_path / "evaluation")
 
 
 def test_a_rated_movie_missing_from_the_corpus_is_named(tmp_path, artifacts):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from components.retrieval_evaluator import blessing, report, settings as settings_lib, spec
+from components.retrieval_evaluator import blessing, report, spec
 from components.retrieval_evaluator.metrics import GroupResult, RankCollector
 from components.retrieval_evaluator.settings import Settings
 from retrieval_metrics import exclusion_mask
@@ -51,9 +51,13 @@ def test_no_eval_examples_is_an_error_and_so_is_an_unranked_one():
         collector.results()
 
 
-def _results(model, baselines=None, baseline_model=None):
+# MovieLens 100K's corpus: every default cut-off is measured.
+LARGE_CORPUS = 1682
+
+
+def _results(model, baselines=None, baseline_model=None, k=100):
     def entry(value):
-        group = GroupResult({100: value}, {100: 0.0})
+        group = GroupResult({k: value}, {k: 0.0})
         return {spec.ALL: group, spec.WARM: group, spec.COLD: None}
 
     rankers = {spec.CANDIDATE: entry(model)}
@@ -63,9 +67,13 @@ def _results(model, baselines=None, baseline_model=None):
     return {spec.FILTERED: rankers, spec.UNFILTERED: rankers}
 
 
+def _decide(settings, results, corpus_size=LARGE_CORPUS):
+    return blessing.decide(settings, settings.cutoffs(corpus_size), results)
+
+
 def test_decision_lists_failed_checks_first_and_notes_a_loss_to_the_best_baseline():
     settings = Settings(min_top_k_accuracy=0.3, baseline_tolerance=0.01)
-    decision = blessing.decide(
+    decision = _decide(
         settings,
         _results(model=0.25, baselines={spec.POPULARITY: 0.29, spec.ITEM_KNN: 0.31},
                  baseline_model=0.2),
@@ -82,7 +90,7 @@ def test_decision_lists_failed_checks_first_and_notes_a_loss_to_the_best_baselin
 
 
 def test_a_model_level_with_the_best_baseline_is_said_so():
-    decision = blessing.decide(Settings(), _results(model=0.3, baselines={spec.POPULARITY: 0.3}))
+    decision = _decide(Settings(), _results(model=0.3, baselines={spec.POPULARITY: 0.3}))
     assert decision.blessed
     assert "0.3000 is level with the best baseline popularity (0.3000) (not a" in (
         decision.reasons[-1]
@@ -91,14 +99,62 @@ def test_a_model_level_with_the_best_baseline_is_said_so():
 
 def test_a_margin_over_baselines_is_checked_against_the_best_counted_one():
     results = _results(model=0.4, baselines={spec.POPULARITY: 0.3, spec.EASE: 0.38})
-    everything = blessing.decide(Settings(min_margin_over_baselines=0.05), results)
+    everything = _decide(Settings(min_margin_over_baselines=0.05), results)
     assert not everything.blessed  # 0.4 < 0.38 + 0.05
     assert everything.counted_baselines == [spec.POPULARITY, spec.EASE]
-    only_popularity = blessing.decide(
+    only_popularity = _decide(
         Settings(min_margin_over_baselines=0.05, blessing_baselines=(spec.POPULARITY,)), results
     )
     assert only_popularity.blessed  # 0.4 >= 0.3 + 0.05
     assert only_popularity.best_baseline["name"] == spec.POPULARITY
+
+
+def test_on_a_small_corpus_the_decision_uses_the_largest_measured_cut_off():
+    decision = _decide(
+        Settings(min_top_k_accuracy=0.3),
+        _results(model=0.25, baselines={spec.POPULARITY: 0.2}, k=50),
+        corpus_size=60,
+    )
+    assert not decision.blessed and decision.k == 50
+    assert decision.reasons[0] == (
+        "FAILED: model top-50 accuracy (filtered) vs min_top_k_accuracy: 0.2500 < 0.3000"
+    )
+    assert "blessing_k 100 >= corpus of 60 movies: the blessing uses top-50" in decision.reasons
+    assert decision.to_json(has_baseline=False)["k"] == 50
+
+
+def test_cutoffs_keep_every_k_below_the_corpus_size():
+    large = Settings().cutoffs(LARGE_CORPUS)
+    assert (large.top_ks, large.left_out, large.blessing_k, large.max_k) == (
+        (1, 5, 10, 50, 100), (), 100, 100
+    )
+    assert large.left_out_reason is None and large.blessing_note is None
+
+    small = Settings().cutoffs(60)
+    assert (small.top_ks, small.left_out, small.blessing_k, small.max_k) == (
+        (1, 5, 10, 50), (100,), 50, 50
+    )
+    assert small.configured_blessing_k == 100
+    assert small.left_out_reason.startswith("top_ks [100] >= the corpus of 60 movies: ")
+    assert small.blessing_note == (
+        "blessing_k 100 >= corpus of 60 movies: the blessing uses top-50"
+    )
+
+
+def test_cutoffs_leave_out_k_equal_to_the_corpus_size_and_keep_a_measured_blessing_k():
+    cutoffs = Settings(top_ks=(1, 10, 50, 100), blessing_k=10).cutoffs(50)
+    assert (cutoffs.top_ks, cutoffs.left_out, cutoffs.blessing_k) == ((1, 10), (50, 100), 10)
+    assert cutoffs.blessing_note is None
+
+
+@pytest.mark.parametrize("corpus_size", [1, 5])
+def test_a_corpus_no_larger_than_the_smallest_k_is_refused(corpus_size):
+    message = (
+        rf"The corpus has {corpus_size} movies, no more than the smallest of top_ks "
+        r"\[5, 100\]"
+    )
+    with pytest.raises(ValueError, match=message):
+        Settings(top_ks=(5, 100)).cutoffs(corpus_size)
 
 
 @pytest.mark.parametrize(
@@ -179,4 +235,9 @@ def test_summary_shows_every_ranker_and_group_and_the_unfiltered_model():
     assert text.count("no ratings") == 2  # cold, for both rankers
     assert "model all, unfiltered" in text
     assert "Skipped baseline ease: too big" in text
+    assert "Left out" not in text
     assert lines[-2:] == ["Blessed: yes", "  - passed: something"]
+    content["protocol"]["left_out_reason"] = "top_ks [100] >= the corpus of 60 movies: ..."
+    assert "Left out: top_ks [100] >= the corpus of 60 movies: ..." in (
+        report.summary_lines(content)
+    )
