@@ -44,7 +44,7 @@ def WriteRecords(  # pylint: disable=invalid-name
 
 
 class _SummaryFn(beam.CombineFn):
-    """Counts rows, and per group, keeping the first ``SAMPLE_SIZE`` in ``sample_order``.
+    """Counts rows, in all and per group, and keeps the first ones in ``sample_order``.
 
     One combine instead of a count, a top and a count per key: on the
     DirectRunner each combine is a stage with a fixed cost.

@@ -58,6 +58,8 @@ def handle(args: argparse.Namespace) -> int:
     print(f"movie corpus: {candidates.get_int_custom_property(prefix + spec.CANDIDATES_SPLIT)} "
           f"examples in {candidates.uri}/Split-{spec.CANDIDATES_SPLIT}")
     print(f"bad rows: {examples.get_int_custom_property(spec.BAD_ROWS_COUNT_PROPERTY)}")
+    print(f"duplicate ratings: {examples.get_int_custom_property(spec.DUPLICATE_RATINGS_COUNT_PROPERTY)} "
+          f"({'kept' if settings.keep_duplicate_ratings else 'dropped'})")
     quality = examples.get_string_custom_property(spec.SYNTHETIC_QUALITY_PROPERTY)
     if quality:
         print(f"synthetic quality bounds on eval: {quality}")

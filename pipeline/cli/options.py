@@ -95,6 +95,9 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
                        help="share of ratings in the eval split")
     group.add_argument("--max-bad-rows", type=int, default=defaults.max_bad_rows,
                        help="malformed input rows tolerated (counted and reported)")
+    group.add_argument("--keep-duplicate-ratings", action="store_true",
+                       help="keep exact duplicate rating lines of GroupLens files instead "
+                            "of dropping them (counted and reported either way)")
 
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -118,6 +121,13 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                        help="train on the newest N spans (rolling window)")
     group.add_argument("--analyzer-cache", action="store_true",
                        help="reuse tf.Transform analysis of spans analysed before")
+    group.add_argument("--top-ks", type=cutoffs, default=",".join(map(str, rules.top_ks)),
+                       metavar="K[,K...]",
+                       help="evaluation cut-offs, ascending; those at or above the corpus "
+                            "size are left out (and said so)")
+    group.add_argument("--blessing-k", type=int, default=rules.blessing_k,
+                       help="the cut-off the blessing checks, one of --top-ks (the largest "
+                            "measured one when the corpus is smaller)")
     group.add_argument("--min-top-k-accuracy", type=float, default=rules.min_top_k_accuracy,
                        help=f"blessing: minimum top-{rules.blessing_k} accuracy, filtered protocol")
     group.add_argument("--min-margin-over-baselines", type=float,
@@ -172,6 +182,27 @@ def baseline_names(text: str) -> Optional[Tuple[str, ...]]:
     return names
 
 
+def cutoffs(text: str) -> Tuple[int, ...]:
+    """Reads ``--top-ks``: comma-separated positive integers.
+
+    Args:
+      text: The option's value.
+
+    Returns:
+      The cut-offs (their order is checked with the other evaluator settings).
+
+    Raises:
+      argparse.ArgumentTypeError: On anything but positive integers.
+    """
+    try:
+        values = tuple(int(value) for value in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers such as 10,50,100, got {text!r}")
+    return values
+
+
 def _names_text(names: Optional[Tuple[str, ...]]) -> str:
     return "all" if names is None else ",".join(names)
 
@@ -209,6 +240,7 @@ def example_gen_settings(
         eval_fraction=args.eval_fraction,
         max_bad_rows=args.max_bad_rows,
         span=args.span,
+        keep_duplicate_ratings=args.keep_duplicate_ratings,
     )
 
 
@@ -223,6 +255,8 @@ def evaluator_settings(args: argparse.Namespace) -> retrieval_evaluator.Settings
     """
     return dataclasses.replace(
         config_lib.PIPELINE_EVALUATOR_SETTINGS,
+        top_ks=args.top_ks,
+        blessing_k=args.blessing_k,
         min_top_k_accuracy=args.min_top_k_accuracy,
         min_margin_over_baselines=args.min_margin_over_baselines,
         blessing_baselines=args.blessing_baselines,

@@ -77,18 +77,23 @@ def test_a_bad_users_line_is_named_by_the_ratings_it_drops(
         )
 
 
-def test_the_samples_show_the_bad_line_before_any_of_its_many_consequences():
+def test_the_summary_quotes_the_bad_line_before_any_of_its_many_consequences():
     group = "ratings of movies whose u.item line was bad"
     consequences = [
-        bad_rows.BadRow("a/u.data", n, "movie id 1 has no record", group) for n in range(1, 20)
+        bad_rows.BadRow("a/u.data", n, "movie id 1 has no record", group) for n in range(1, 26)
     ]
     culprit = bad_rows.BadRow("a/u.item", 1, "starts with a UTF-8 byte order mark")
 
-    summary = bad_rows.BadRowsSummary.of(20, consequences + [culprit], {group: 19})
+    def check(summaries):
+        [summary] = summaries
+        assert summary.count == 26
+        assert summary.samples[0] == "a/u.item:1: starts with a UTF-8 byte order mark"
+        assert summary.samples[1:] == [f"a/u.data:{n}: movie id 1 has no record" for n in range(1, 10)]
+        assert summary.consequences == {group: 25}
 
-    assert summary.samples[0] == "a/u.item:1: starts with a UTF-8 byte order mark"
-    assert len(summary.samples) == bad_rows.SAMPLE_SIZE
-    assert summary.consequences == {group: 19}
+    with beam.Pipeline() as pipeline:
+        rows = pipeline | beam.Create(consequences + [culprit])
+        assert_that(rows | outputs.SummarizeBadRows(), check)
 
 
 # Row 5: a damaged zip stops the run in one line naming archive and member.

@@ -3,6 +3,7 @@
 import pytest
 
 from pipeline import cli
+from tests.components import grouplens_fixtures as fixtures
 
 
 def _error_lines(capsys):
@@ -44,3 +45,16 @@ def test_an_empty_or_tiny_or_non_zip_file_is_not_an_archive(tmp_path, capsys, co
     assert _error_lines(capsys) == [
         f"error: {archive} is not a MovieLens archive: neither a folder nor a .zip archive"
     ]
+
+
+@pytest.mark.parametrize("keep, expected", [([], "1 (dropped)"), (["--keep-duplicate-ratings"], "1 (kept)")])
+def test_examples_reports_duplicate_rating_lines(tmp_path, capsys, keep, expected):
+    folder = fixtures.write_100k(str(tmp_path / "ml-100k"))
+    with open(f"{folder}/u.data", encoding="latin-1") as handle:
+        first_line = handle.readline()
+    with open(f"{folder}/u.data", "a", encoding="latin-1") as handle:
+        handle.write(first_line)
+    status = cli.main(["examples", "--source", "grouplens", "--input-path", folder,
+                       "--output-dir", str(tmp_path / "out"), *keep])
+    assert status == 0
+    assert f"duplicate ratings: {expected}" in capsys.readouterr().out.splitlines()

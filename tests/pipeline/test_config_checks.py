@@ -49,3 +49,16 @@ def test_json_errors_name_the_option(tmp_path, capsys):
     assert cli.main(["run", "--source", "synthetic", "--work-dir", str(tmp_path),
                      "--hyperparameters", "{epochs: 2}"]) == 2
     assert "--hyperparameters is not JSON" in capsys.readouterr().err
+
+
+def test_the_cutoffs_are_options_checked_before_anything_runs(tmp_path, capsys):
+    args = cli.parser().parse_args(["run", "--top-ks", "5,20", "--blessing-k", "20"])
+    assert (args.top_ks, args.blessing_k) == ((5, 20), 20)
+    status = cli.main(["run", "--source", "synthetic", "--work-dir", str(tmp_path / "work"),
+                       "--top-ks", "5,20", "--blessing-k", "10"])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == "error: blessing_k=10 must be one of top_ks [5, 20]"
+    with pytest.raises(SystemExit):
+        cli.parser().parse_args(["run", "--top-ks", "10,x"])
+    assert "expected positive integers" in capsys.readouterr().err
+    assert not (tmp_path / "work").exists()
