@@ -131,7 +131,17 @@ class Tower(tf.keras.Model):
     of their ids' embeddings (the history: their sum over the square root of
     their count; empty lists give zeros), numeric features enter
     as they are; optional ReLU layers follow, then a linear projection to the
-    shared output width.
+    shared output width, optionally scaled to a fixed length.
+
+    Args:
+      inputs: The tower's features by kind, with vocabulary sizes.
+      embedding_dim: Width of every embedding table.
+      hidden_layers: Widths of the ReLU layers.
+      output_dim: Width of the output.
+      normalize: L2-normalise the output (cosine scores).
+      scale: With ``normalize``, the output's length (1 / temperature for
+        the query tower).
+      **kwargs: Keras model arguments (``name``).
     """
 
     def __init__(
@@ -140,9 +150,13 @@ class Tower(tf.keras.Model):
         embedding_dim: int,
         hidden_layers: Tuple[int, ...],
         output_dim: int,
+        normalize: bool = False,
+        scale: float = 1.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.normalize = normalize
+        self.scale = scale
         self.tower_inputs = inputs
         self.embedding_tables = {
             name: EmbeddingTable(
@@ -187,4 +201,7 @@ class Tower(tf.keras.Model):
         x = tf.concat(parts, axis=1)
         for layer in self.hidden:
             x = layer(x)
-        return self.projection(x)
+        x = self.projection(x)
+        if self.normalize:
+            x = tf.math.l2_normalize(x, axis=1) * self.scale
+        return x

@@ -102,9 +102,15 @@ def build_towers(tf_transform_output: tft.TFTransformOutput, config: config_lib.
     logging.info("Query tower inputs: %s", query_inputs)
     logging.info("Candidate tower inputs: %s", candidate_inputs)
     layers = config.tower_layers
+    # Cosine scores over a temperature: both outputs unit length, the
+    # query's scaled by 1 / temperature (so Q C^T needs nothing else).
+    normalize = config.temperature > 0
+    query_scale = 1.0 / config.temperature if normalize else 1.0
     return (
-        Tower(query_inputs, config.embedding_dim, layers, config.output_dim, name="query_tower"),
-        Tower(candidate_inputs, config.embedding_dim, layers, config.output_dim, name="candidate_tower"),
+        Tower(query_inputs, config.embedding_dim, layers, config.output_dim,
+              normalize=normalize, scale=query_scale, name="query_tower"),
+        Tower(candidate_inputs, config.embedding_dim, layers, config.output_dim,
+              normalize=normalize, name="candidate_tower"),
     )
 
 

@@ -10,6 +10,7 @@ from pipeline.kubeflow import beam_profiles
 from pipeline import config as config_lib
 from pipeline import recommend
 from pipeline.local import runner as local_runner
+from pipeline.report import write_report
 from components.validation_gate import DataValidationError
 
 pytestmark = pytest.mark.slow
@@ -66,7 +67,7 @@ def test_every_component_runs_and_progress_is_shown(first_run):
     _, _, summary, lines = first_run
     assert set(summary.seconds) == ALL_COMPONENTS
     assert summary.cached == []
-    assert any(line.startswith("[10/10] VersionedPusher done") for line in lines)
+    assert any(line.startswith("[9/9] VersionedPusher done") for line in lines)
 
 
 def test_evaluation_holds_every_metric_and_the_model_is_blessed_and_pushed(first_run):
@@ -111,3 +112,12 @@ def test_schema_anomaly_stops_the_run_before_training(tmp_path):
         )
     assert "train: feature 'user_gender': Column is completely missing" in str(error.value)
     assert not any("RetrievalTrainer" in line for line in lines)
+
+
+def test_the_run_leaves_a_report_page(first_run):
+    work_dir, _, summary, _ = first_run
+    path = write_report(work_dir, summary, "run")
+    assert path == os.path.join(work_dir, "report.html")
+    with open(path, encoding="utf-8") as handle:
+        page = handle.read()
+    assert "Sample recommendations" in page and "<script" not in page
