@@ -33,6 +33,7 @@ setuptools.setup(
         "protobuf==3.20.3",
         "tfx-bsl==1.16.1",
         "pyarrow==10.0.1",
+        "matplotlib==3.10.9",
     ],
     extras_require={"test": ["pytest"]},
     entry_points={

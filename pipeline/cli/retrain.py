@@ -54,4 +54,5 @@ def handle(args: argparse.Namespace) -> int:
     summary = retrain.retrain(local.config, local.paths.work_dir)
     if summary is not None:
         run.print_summary(summary, local.data_note)
+        run.write_report_page(local.paths.work_dir, summary, "retrain")
     return 0

@@ -3,6 +3,7 @@
 import argparse
 import dataclasses
 import os
+import sys
 from typing import Optional
 
 from pipeline import config as config_lib
@@ -105,6 +106,26 @@ def print_summary(summary, data_note: Optional[str]) -> None:
         print(f"Data: {data_note}")
 
 
+def write_report_page(work_dir: str, summary, command: str) -> None:
+    """Writes the run's report page and names it.
+
+    The pipeline's work is done when this runs (the model is pushed or not),
+    so a failure to draw the page is a warning, not the command's failure.
+
+    Args:
+      work_dir: The work directory.
+      summary: The ``local_runner.RunSummary``.
+      command: ``run`` or ``retrain``.
+    """
+    from pipeline.report import write_report  # pylint: disable=import-outside-toplevel  # matplotlib
+
+    try:
+        print(f"Report: {write_report(work_dir, summary, command)}")
+    except Exception as error:  # pylint: disable=broad-except  # the run itself succeeded
+        print(f"warning: the report page could not be written ({type(error).__name__}: {error})",
+              file=sys.stderr)
+
+
 def handle(args: argparse.Namespace) -> int:
     """Runs the pipeline.
 
@@ -124,5 +145,7 @@ def handle(args: argparse.Namespace) -> int:
     print(f"Running {config.pipeline_name} ({config.example_gen.source} data, schema "
           f"{config.schema}, Beam {' '.join(config.beam_pipeline_args)}) in {paths.work_dir}")
     print(f"Full log: {paths.log_file}")
-    print_summary(local_runner.run(config, paths.metadata_file, paths.log_file), local.data_note)
+    summary = local_runner.run(config, paths.metadata_file, paths.log_file)
+    print_summary(summary, local.data_note)
+    write_report_page(paths.work_dir, summary, "run")
     return 0

@@ -11,7 +11,7 @@ offline.
 """
 
 import os
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 from tfx.dsl.io import fileio
@@ -27,6 +27,9 @@ SPLITS = ("train", "eval")
 TOP_VALUES = 8
 
 Statistics = Dict[str, statistics_pb2.DatasetFeatureStatistics]
+Feature = statistics_pb2.FeatureNameStatistics
+# A table column: its title, the text of one split's value, and whether it is a number.
+Column = Tuple[str, Callable[[Feature], str], bool]
 
 
 def _split_file(artifact: Found, split: str, name: str) -> str:
@@ -71,19 +74,19 @@ def read_anomalies(anomalies: Found) -> Dict[str, anomalies_pb2.Anomalies]:
     return found
 
 
-def _name(feature: statistics_pb2.FeatureNameStatistics) -> str:
+def _name(feature: Feature) -> str:
     return ".".join(feature.path.step) or feature.name
 
 
-def _by_feature(statistics: Statistics) -> Dict[str, Dict[str, statistics_pb2.FeatureNameStatistics]]:
-    features: Dict[str, Dict[str, statistics_pb2.FeatureNameStatistics]] = {}
+def _by_feature(statistics: Statistics) -> Dict[str, Dict[str, Feature]]:
+    features: Dict[str, Dict[str, Feature]] = {}
     for split, dataset in statistics.items():
         for feature in dataset.features:
             features.setdefault(_name(feature), {})[split] = feature
     return dict(sorted(features.items()))
 
 
-def _common(feature: statistics_pb2.FeatureNameStatistics) -> statistics_pb2.CommonStatistics:
+def _common(feature: Feature) -> statistics_pb2.CommonStatistics:
     stats = getattr(feature, feature.WhichOneof("stats"))
     return stats.common_stats
 
@@ -99,7 +102,7 @@ def _values_per_example(common: statistics_pb2.CommonStatistics) -> str:
     return f"{common.avg_num_values:.2f} ({common.min_num_values}-{common.max_num_values})"
 
 
-def _histogram_chart(by_split: Dict[str, statistics_pb2.FeatureNameStatistics]) -> str:
+def _histogram_chart(by_split: Dict[str, Feature]) -> str:
     histograms = {}
     for split, feature in by_split.items():
         standard = next(
@@ -115,7 +118,7 @@ def _histogram_chart(by_split: Dict[str, statistics_pb2.FeatureNameStatistics]) 
     return plots.split_histograms(histograms) if histograms else ""
 
 
-def _top_values_chart(by_split: Dict[str, statistics_pb2.FeatureNameStatistics]) -> str:
+def _top_values_chart(by_split: Dict[str, Feature]) -> str:
     first = next(iter(by_split.values()))
     values = [top.value for top in first.string_stats.top_values[:TOP_VALUES]]
     if not values:
@@ -128,57 +131,60 @@ def _top_values_chart(by_split: Dict[str, statistics_pb2.FeatureNameStatistics])
     return plots.split_top_values(values, shares)
 
 
-def _numeric_table(features: Dict[str, Dict[str, statistics_pb2.FeatureNameStatistics]]) -> str:
-    rows = []
-    for name, by_split in features.items():
-        chart = html.markup(_histogram_chart(by_split), "cell-figure")
-        for index, (split, feature) in enumerate(by_split.items()):
-            stats = feature.num_stats
-            total = stats.common_stats.num_non_missing or 1
-            rows.append([
-                html.text(name if index == 0 else ""),
-                html.text(split),
-                html.number(stats.common_stats.num_non_missing, 0),
-                html.number(100 * _missing_share(stats.common_stats), 1),
-                html.text(_values_per_example(stats.common_stats)),
-                html.number(stats.mean, 2),
-                html.number(stats.std_dev, 2),
-                html.number(100 * stats.num_zeros / total, 1),
-                html.number(stats.min, 2),
-                html.number(stats.median, 2),
-                html.number(stats.max, 2),
-                chart if index == 0 else html.text(""),
-            ])
-    return html.table(
-        ["feature", "split", "count", "missing %", "values/example", "mean", "std dev",
-         "zeros %", "min", "median", "max", "histogram (share of values)"],
-        rows,
-    )
+def _stat(value: float) -> str:
+    return f"{value:,.2f}" if abs(value) < 1e6 else f"{value:.4g}"
 
 
-def _categorical_table(features: Dict[str, Dict[str, statistics_pb2.FeatureNameStatistics]]) -> str:
+def _top_value(feature: Feature) -> str:
+    values = feature.string_stats.top_values
+    return values[0].value if values else "-"
+
+
+def _top_count(feature: Feature) -> str:
+    values = feature.string_stats.top_values
+    return f"{values[0].frequency:,.0f}" if values else "-"
+
+
+def _common_columns() -> List[Column]:
+    return [
+        ("count", lambda f: f"{_common(f).num_non_missing:,}", True),
+        ("missing %", lambda f: f"{100 * _missing_share(_common(f)):.1f}", True),
+        ("values / example", lambda f: _values_per_example(_common(f)), True),
+    ]
+
+
+NUMERIC_COLUMNS: List[Column] = _common_columns() + [
+    ("mean", lambda f: _stat(f.num_stats.mean), True),
+    ("std dev", lambda f: _stat(f.num_stats.std_dev), True),
+    ("zeros %", lambda f: f"{100 * f.num_stats.num_zeros / (_common(f).num_non_missing or 1):.1f}", True),
+    ("min", lambda f: _stat(f.num_stats.min), True),
+    ("median", lambda f: _stat(f.num_stats.median), True),
+    ("max", lambda f: _stat(f.num_stats.max), True),
+]
+CATEGORICAL_COLUMNS: List[Column] = _common_columns() + [
+    ("unique", lambda f: f"{f.string_stats.unique:,}", True),
+    ("top value", _top_value, False),
+    ("top count", _top_count, True),
+    ("avg length", lambda f: f"{f.string_stats.avg_length:.1f}", True),
+]
+
+
+def _feature_table(
+    features: Dict[str, Dict[str, Feature]],
+    columns: List[Column],
+    chart: Callable[[Dict[str, Feature]], str],
+    chart_title: str,
+) -> str:
+    """One row per feature; each cell holds every split's value, one line each."""
     rows = []
     for name, by_split in features.items():
-        chart = html.markup(_top_values_chart(by_split), "cell-figure")
-        for index, (split, feature) in enumerate(by_split.items()):
-            stats = feature.string_stats
-            top = stats.top_values[0] if stats.top_values else None
-            rows.append([
-                html.text(name if index == 0 else ""),
-                html.text(split),
-                html.number(stats.common_stats.num_non_missing, 0),
-                html.number(100 * _missing_share(stats.common_stats), 1),
-                html.number(stats.unique, 0),
-                html.text(top.value if top else "-"),
-                html.number(top.frequency if top else None, 0),
-                html.number(stats.avg_length, 1),
-                chart if index == 0 else html.text(""),
-            ])
-    return html.table(
-        ["feature", "split", "count", "missing %", "unique", "top value", "top count",
-         "avg length", f"top {TOP_VALUES} values (share of examples)"],
-        rows,
-    )
+        row = [html.text(name), html.markup("<br>".join(html.escape(split) for split in by_split))]
+        for _, value, numeric in columns:
+            lines = "<br>".join(html.escape(value(feature)) for feature in by_split.values())
+            row.append(html.markup(lines, "num" if numeric else ""))
+        row.append(html.markup(chart(by_split), "cell-figure"))
+        rows.append(row)
+    return html.table(["feature", "split"] + [title for title, _, _ in columns] + [chart_title], rows)
 
 
 def statistics_view(statistics: Statistics) -> str:
@@ -205,8 +211,15 @@ def statistics_view(statistics: Statistics) -> str:
     )
     parts = [
         counts,
-        html.subsection(f"Numeric features ({len(numeric)})", _numeric_table(numeric)),
-        html.subsection(f"Categorical features ({len(categorical)})", _categorical_table(categorical)),
+        html.subsection(
+            f"Numeric features ({len(numeric)})",
+            _feature_table(numeric, NUMERIC_COLUMNS, _histogram_chart, "histogram (share of values)"),
+        ),
+        html.subsection(
+            f"Categorical features ({len(categorical)})",
+            _feature_table(categorical, CATEGORICAL_COLUMNS, _top_values_chart,
+                           f"top {TOP_VALUES} values (share of examples)"),
+        ),
     ]
     if other:
         parts.append(html.paragraph(f"Features of other kinds, not drawn: {', '.join(other)}", "note"))

@@ -37,6 +37,7 @@ def _curves(content: Mapping[str, Any], family: str) -> str:
         columns=len(protocol["groups"]),
         ylabel=f"{_FAMILIES[family]}@k",
         highlighted={spec.CANDIDATE: plots.MODEL_COLOUR, _SERVED: plots.SERVED_COLOUR},
+        dashed=[_SERVED],
     )
 
 
@@ -107,6 +108,8 @@ def _counts(content: Mapping[str, Any]) -> str:
     ]
     if protocol.get("sampled"):
         lines.append(f"Sample: {protocol['sample']}.")
+    if protocol.get("left_out_reason"):
+        lines.append(f"Cut-offs left out: {protocol['left_out_reason']}")
     lines += [f"Skipped baseline {reason}" for reason in content["skipped_baselines"].values()]
     return "".join(html.paragraph(line, "note") for line in lines)
 

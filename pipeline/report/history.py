@@ -12,6 +12,7 @@ import os
 from typing import Any, Dict, List, Mapping, Optional
 
 from components.retrieval_evaluator import spec
+from pipeline.local.runner import RunSummary
 from pipeline.report.artifacts import RunArtifacts
 
 HISTORY_FILE = "report_history.json"
@@ -28,7 +29,7 @@ def entry(
     command: str,
     finished: str,
     page: str,
-    summary: Any,
+    summary: RunSummary,
     run: RunArtifacts,
     evaluation: Optional[Mapping[str, Any]],
 ) -> Dict[str, Any]:

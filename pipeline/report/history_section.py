@@ -1,10 +1,13 @@
 """The report's history section: key numbers and pushes of every run in the work directory."""
 
 import math
+import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from components.retrieval_evaluator import spec
 from pipeline.report import html, plots
+
+_MOST_TICKS = 20
 
 
 def _value(numbers: Optional[Mapping[str, Mapping[str, float]]], family: str, k: int) -> float:
@@ -22,7 +25,9 @@ def _charts(numbered: Mapping[int, Mapping[str, Any]]) -> str:
     """Charts of the evaluated runs, each at its number in the history."""
     xs, runs = list(numbered), list(numbered.values())
     latest = runs[-1]
-    ticks = dict(xticks=xs, xticklabels=[f"#{x} {run['command']}" for x, run in zip(xs, runs)])
+    shown = slice(None, None, -(-len(xs) // _MOST_TICKS))
+    ticks = dict(xticks=xs[shown],
+                 xticklabels=[f"#{x} {run['command']}" for x, run in zip(xs, runs)][shown])
     pushed = [bool(run["pushed"]) for run in runs]
     by_k = {
         f"model accuracy@{k}": (xs, [_value(run["model"], spec.ACCURACY, k) for run in runs])
@@ -34,19 +39,18 @@ def _charts(numbered: Mapping[int, Mapping[str, Any]]) -> str:
         "The model's filtered accuracy@k on all eval ratings, per run; a star: that run pushed.",
     )]
     k = latest["blessing_k"]
-    if k is not None:
-        at_k: Dict[str, Any] = {
-            "model": (xs, [_value(run["model"], spec.ACCURACY, k) for run in runs]),
-            "served model": (xs, [_value(run["served_model"], spec.ACCURACY, k) for run in runs]),
-            "best baseline": (xs, [_best_baseline(run) for run in runs]),
-        }
-        parts.append(html.figure(
-            plots.lines(at_k, "run", f"filtered accuracy@{k}", marked={"model": pushed},
-                        highlighted={"model": plots.MODEL_COLOUR,
-                                     "served model": plots.SERVED_COLOUR}, **ticks),
-            f"At the blessing's k = {k}: the new model, the model served when it was "
-            "evaluated, and the best baseline.",
-        ))
+    at_k: Dict[str, Any] = {
+        "model": (xs, [_value(run["model"], spec.ACCURACY, k) for run in runs]),
+        "served model": (xs, [_value(run["served_model"], spec.ACCURACY, k) for run in runs]),
+        "best baseline": (xs, [_best_baseline(run) for run in runs]),
+    }
+    parts.append(html.figure(
+        plots.lines(at_k, "run", f"filtered accuracy@{k}", marked={"model": pushed},
+                    highlighted={"model": plots.MODEL_COLOUR, "served model": plots.SERVED_COLOUR},
+                    **ticks),
+        f"At the blessing's k = {k}: the new model, the model served when it was "
+        "evaluated, and the best baseline.",
+    ))
     return "".join(parts)
 
 
@@ -57,7 +61,7 @@ def _table(runs: Sequence[Mapping[str, Any]]) -> str:
         best = run["best_baseline"]
         rows.append([
             html.number(number, 0),
-            html.text(run["finished"]),
+            html.text(run["finished"][:16].replace("T", " ")),
             html.text(run["command"]),
             html.text(f"{run['source']} span {run['span']}"),
             html.number(run["eval_ratings"], 0),
@@ -67,7 +71,7 @@ def _table(runs: Sequence[Mapping[str, Any]]) -> str:
             html.number(_value(run["served_model"], spec.ACCURACY, k) if run["served_model"] else None),
             html.text(f"{best['name']} {best['top_k_accuracy']:.4f}" if best else "-"),
             html.text({True: "yes", False: "no", None: "-"}[run["blessed"]]),
-            html.text(run["pushed_model"] if run["pushed"] else "no"),
+            html.text(f"version {os.path.basename(run['pushed_model'])}" if run["pushed"] else "no"),
             html.text(f"{run['total_seconds']:.0f} ({run['cached']}/{run['components']} cached)"),
             html.text(run["page"]),
         ])

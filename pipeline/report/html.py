@@ -9,18 +9,18 @@ import html
 from typing import Iterable, Optional, Sequence, Tuple
 
 _STYLE = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1180px; padding: 0 18px 40px;
+body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1240px; padding: 0 18px 40px;
        color: #1d1d1f; }
 h1 { margin: 20px 0 4px; } h2 { margin-top: 34px; border-bottom: 2px solid #1f5fbf; padding-bottom: 3px; }
-h3 { margin: 22px 0 6px; }
+h3 { margin: 22px 0 6px; } h4 { margin: 12px 0 4px; }
 nav a { margin-right: 14px; }
 table { border-collapse: collapse; margin: 6px 0 12px; }
 th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f2f4f7; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .figure { margin: 8px 0 14px; overflow-x: auto; }
 .figure svg { max-width: 100%; height: auto; }
-.cell-figure svg { width: 260px; height: auto; }
+.cell-figure svg { width: 240px; height: auto; }
 .note { color: #555; }
 .good { color: #17753a; font-weight: 600; } .bad { color: #b3261e; font-weight: 600; }
 .hit { background: #e3f4e8; }
@@ -129,9 +129,9 @@ def section(anchor: str, title: str, content: str) -> str:
     return f'<section id="{escape(anchor)}"><h2>{escape(title)}</h2>{content}</section>'
 
 
-def subsection(title: str, content: str) -> str:
-    """A titled part of a section."""
-    return f"<h3>{escape(title)}</h3>{content}"
+def subsection(title: str, content: str, level: int = 3) -> str:
+    """A titled part of a section (``level`` 4: a part of a part)."""
+    return f"<h{level}>{escape(title)}</h{level}>{content}"
 
 
 def page(title: str, intro: str, sections: Sequence[Tuple[str, str, str]]) -> str:

@@ -2,6 +2,7 @@
 
 from typing import Any, Dict, List, Mapping, Optional
 
+from pipeline.local.runner import RunSummary
 from pipeline.report import (
     data_section,
     evaluation_section,
@@ -40,7 +41,7 @@ def _overview(entry: Mapping[str, Any], work_dir: str) -> str:
 
 def render(
     work_dir: str,
-    summary: Any,
+    summary: RunSummary,
     run: RunArtifacts,
     evaluation: Optional[Mapping[str, Any]],
     runs: List[Dict[str, Any]],

@@ -2,8 +2,9 @@
 
 Every chart is drawn on a ``matplotlib.figure.Figure`` (no pyplot, no
 global state, no display) and returned as an ``<svg>`` element to put
-straight into the page: text stays text (``svg.fonttype = none``), and the
-XML prolog and DOCTYPE, which name a DTD on the web, are cut off, so the page
+straight into the page: text stays text (``svg.fonttype = none``), the
+figure is cropped to what it draws (``bbox_inches="tight"``), and the XML
+prolog and DOCTYPE, which name a DTD on the web, are cut off, so the page
 loads nothing.
 """
 
@@ -16,7 +17,7 @@ from matplotlib.figure import Figure
 # Figure sizes in inches (SVG points are 1/72 inch).
 _SMALL = (3.4, 1.5)
 _WIDE = (7.5, 2.8)
-_PANEL = (2.6, 2.2)
+_PANEL = (3.4, 2.5)
 _STYLE = {
     "svg.fonttype": "none",
     "font.size": 8,
@@ -60,16 +61,18 @@ def curve_panels(
     columns: int,
     ylabel: str,
     highlighted: Mapping[str, str],
+    dashed: Sequence[str] = (),
 ) -> str:
     """A grid of panels, each a set of curves over k (log axis).
 
     Args:
-      panels: ``(title, {line label: (ks, values)})`` per panel, row by row;
-        None for a panel without data (it says so).
+      panels: ``(title, {line label: (ks, values)})`` per panel, row by row,
+        filling the grid; None for a panel without data (it says so).
       columns: Panels per row.
       ylabel: The y axis' label.
       highlighted: Line label -> colour of lines drawn thick (the others
         get the muted palette).
+      dashed: Line labels drawn dashed.
 
     Returns:
       The chart as SVG.
@@ -82,16 +85,17 @@ def curve_panels(
         colours = _colours(labels, highlighted)
         for ax, (title, lines) in zip(axes.flat, panels):
             ax.set_title(title)
-            ax.set_xscale("log")
-            ax.grid(True, alpha=0.3)
             if lines is None:
+                ax.set_axis_off()
                 ax.text(0.5, 0.5, "no ratings", ha="center", va="center", transform=ax.transAxes)
                 continue
+            ax.set_xscale("log")
+            ax.grid(True, alpha=0.3)
             for label, (ks, values) in lines.items():
                 ax.plot(
                     ks, values, marker="o", markersize=3, label=label, color=colours[label],
                     linewidth=2.4 if label in highlighted else 1.0,
-                    linestyle="--" if highlighted.get(label) == SERVED_COLOUR else "-",
+                    linestyle="--" if label in dashed else "-",
                 )
             ks = next(iter(lines.values()))[0]
             ax.set_xticks(list(ks))
@@ -99,8 +103,6 @@ def curve_panels(
             ax.set_xlabel("k")
         for ax in axes[:, 0]:
             ax.set_ylabel(ylabel)
-        for ax in list(axes.flat)[len(panels):]:
-            ax.set_visible(False)
         handles, names = [], []
         for ax in axes.flat:
             for handle, name in zip(*ax.get_legend_handles_labels()):
@@ -157,7 +159,6 @@ def lines(
         ax.set_ylabel(ylabel)
         ax.grid(True, alpha=0.3)
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
-        figure.tight_layout()
         return to_svg(figure)
 
 
@@ -186,7 +187,6 @@ def horizontal_bars(
         for position, value in zip(positions, values):
             ax.text(value, position, f" {value:.1f}", va="center")
         ax.set_xlabel(xlabel)
-        figure.tight_layout()
         return to_svg(figure)
 
 
@@ -206,8 +206,7 @@ def split_histograms(histograms: Mapping[str, Series]) -> str:
         for split, (edges, shares) in histograms.items():
             ax.stairs(shares, edges, label=split, color=SPLIT_COLOURS.get(split), linewidth=1.4)
         ax.set_ylabel("share")
-        ax.legend(loc="upper right")
-        figure.tight_layout()
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(histograms))
         return to_svg(figure)
 
 
@@ -233,6 +232,5 @@ def split_top_values(values: List[str], shares: Mapping[str, Sequence[float]]) -
         ax.set_yticks(rows)
         ax.set_yticklabels([value if len(value) <= 28 else value[:27] + "…" for value in values])
         ax.set_xlabel("share")
-        ax.legend(loc="lower right")
-        figure.tight_layout()
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(shares))
         return to_svg(figure)

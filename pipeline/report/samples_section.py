@@ -1,8 +1,9 @@
 """The report's sample recommendations: a few users, what they rated, what the model offers.
 
-Users are picked from the Evaluator's eval ratings: among those the model
-trained on, the one with the most, the median and the fewest training
-ratings, and one cold user (no training ratings) when there is one. For each:
+Three users are picked from the Evaluator's eval ratings: among those the
+model trained on, the one with the most and the median number of training
+ratings, and a cold user (no training ratings) when there is one, else the
+one with the fewest (each ``recommend`` call loads the model). For each:
 their newest training ratings, their held-out eval movies, and the top 10
 the model trained in this run returns through its serving signature
 (``pipeline.recommend.recommend``, training movies left out, at the model's
@@ -115,14 +116,17 @@ def pick_users(train: Dict[str, np.ndarray], evaluation: Dict[str, np.ndarray]) 
     users = np.unique(evaluation[features.USER_ID])
     warm = sorted((user for user in users if user in training_count),
                   key=lambda user: (-training_count[user], user))
-    picked: Dict[str, str] = {}
-    if warm:
-        for kind, user in (("most rated", warm[0]), ("median", warm[len(warm) // 2]),
-                           ("fewest rated", warm[-1])):
-            picked.setdefault(user.decode(), kind)
     cold = sorted(user for user in users if user not in training_count)
+    candidates = []
+    if warm:
+        candidates += [("most rated", warm[0]), ("median", warm[len(warm) // 2])]
     if cold:
-        picked[cold[0].decode()] = "cold"
+        candidates.append(("cold", cold[0]))
+    elif warm:
+        candidates.append(("fewest rated", warm[-1]))
+    picked: Dict[str, str] = {}
+    for kind, user in candidates:
+        picked.setdefault(user.decode(), kind)
     return picked
 
 
@@ -165,6 +169,10 @@ def samples(model_dir: str, train_examples: Sequence[Found], eval_examples: Sequ
     ]
 
 
+def _shown(ratings: Sequence[Rating]) -> str:
+    return f"newest {SHOWN_RATINGS} of {len(ratings)}" if len(ratings) > SHOWN_RATINGS else str(len(ratings))
+
+
 def _ratings_table(ratings: Sequence[Rating]) -> str:
     return html.table(
         ["title", "rating"],
@@ -197,10 +205,13 @@ def sample_view(sample: Sample) -> str:
         else html.paragraph("None: a user new to the model.", "note")
     )
     columns = (
-        f'<div class="columns"><div>'
-        f"{html.subsection(f'Rated in training (newest {min(SHOWN_RATINGS, len(sample.rated))} of {len(sample.rated)})', rated)}"
-        f"{html.subsection(f'Held out, rated in eval ({len(sample.held_out)})', _ratings_table(sample.held_out))}"
-        f"</div><div>{html.subsection(f'Top {TOP_K} recommended', top)}</div></div>"
+        '<div class="columns"><div>'
+        + html.subsection(f"Rated in training ({_shown(sample.rated)})", rated, level=4)
+        + html.subsection(
+            f"Held out, rated in eval ({_shown(sample.held_out)})",
+            _ratings_table(sample.held_out), level=4,
+        )
+        + f"</div><div>{html.subsection(f'Top {TOP_K} recommended', top, level=4)}</div></div>"
     )
     hits = sum(movie_id in held_out for movie_id, _, _ in movies)
     return (

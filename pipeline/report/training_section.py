@@ -11,8 +11,11 @@ import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import tensorflow as tf
+from tensorflow.core.framework import summary_pb2
+from tensorflow.core.util import event_pb2
 from tfx.dsl.io import fileio
 
+from pipeline.local.runner import RunSummary
 from pipeline.report import html, plots
 from pipeline.report.artifacts import Found
 from trainer.run_fn import METRICS_FILE
@@ -21,7 +24,7 @@ LOSS_TAG = "epoch_loss"
 _EVENTS_PATTERN = "events.out.tfevents."
 
 
-def _scalar(value: Any) -> float:
+def _scalar(value: summary_pb2.Summary.Value) -> float:
     if value.HasField("tensor"):
         return float(tf.make_ndarray(value.tensor))
     return float(value.simple_value)
@@ -43,7 +46,8 @@ def loss_per_epoch(model_run_uri: str) -> Dict[str, List[Tuple[int, float]]]:
             if not name.startswith(_EVENTS_PATTERN):
                 continue
             label = os.path.relpath(folder, model_run_uri)
-            for event in tf.compat.v1.train.summary_iterator(os.path.join(folder, name)):
+            for record in tf.data.TFRecordDataset(os.path.join(folder, name)):
+                event = event_pb2.Event.FromString(record.numpy())
                 for value in event.summary.value:
                     if value.tag == LOSS_TAG:
                         losses.setdefault(label, {})[int(event.step)] = _scalar(value)
@@ -67,7 +71,8 @@ def _loss_view(losses: Mapping[str, Sequence[Tuple[int, float]]]) -> str:
         for label, points in losses.items()
     }
     epochs = sorted({epoch for xs, _ in series.values() for epoch in xs})
-    chart = plots.lines(series, "epoch", "loss", xticks=epochs, xticklabels=[str(e) for e in epochs])
+    chart = plots.lines(series, "epoch", "loss", xticks=epochs,
+                        highlighted={"train": plots.MODEL_COLOUR})
     rows = [
         [html.text(label), html.number(epoch + 1, 0), html.number(loss)]
         for label, points in losses.items() for epoch, loss in points
@@ -123,7 +128,7 @@ def timing_view(seconds: Mapping[str, float], cached: Sequence[str], total_secon
     )
 
 
-def section(model_run: Optional[Found], summary: Any) -> str:
+def section(model_run: Optional[Found], summary: RunSummary) -> str:
     """The training section.
 
     Args:

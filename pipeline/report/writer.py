@@ -24,7 +24,7 @@ def write_report(work_dir: str, summary: RunSummary, command: str) -> str:
     across runs) reads the newest pipeline run's artifacts through the work
     directory's ML Metadata store, and adds the run to the work directory's
     history (``report_history.json``). It is written twice: as
-    ``reports/<finished>-<command>.html``, kept, and as ``report.html``, the
+    ``reports/<number>-<finished>-<command>.html``, kept, and as ``report.html``, the
     latest. Both are self-contained: inline style and SVG charts, no script,
     nothing fetched.
 
@@ -39,7 +39,8 @@ def write_report(work_dir: str, summary: RunSummary, command: str) -> str:
     run = artifacts.latest_run(metadata_path(work_dir))
     evaluation = load_metrics(run.evaluation.uri) if run.evaluation else None
     finished = datetime.datetime.now().astimezone()
-    kept = os.path.join(REPORTS_DIR, f"{finished:%Y%m%d-%H%M%S}-{command}.html")
+    number = len(history.load(work_dir)) + 1
+    kept = os.path.join(REPORTS_DIR, f"{number:04d}-{finished:%Y%m%d-%H%M%S}-{command}.html")
     runs = history.append(
         work_dir,
         history.entry(command, finished.isoformat(timespec="seconds"), kept, summary, run, evaluation),
