@@ -19,8 +19,6 @@ import json
 import typing
 from typing import Any, Dict, Mapping, Type, TypeVar
 
-from tfx.types.component_spec import ExecutionParameter
-
 SettingsT = TypeVar("SettingsT")
 _SCALARS = (int, float, str)
 _JSON_ORIGINS = (tuple, list, dict)
@@ -51,15 +49,19 @@ def _stored_type(annotation: Any) -> type:
     raise TypeError(f"settings field type {annotation!r} has no execution-parameter form")
 
 
-def execution_parameters(settings_class: type) -> Dict[str, ExecutionParameter]:
+def execution_parameters(settings_class: type) -> Dict[str, Any]:
     """The ``ComponentSpec.PARAMETERS`` of a settings dataclass.
 
     Args:
       settings_class: A dataclass of the supported field types.
 
     Returns:
-      One execution parameter per field, optional where the field is.
+      One ``ExecutionParameter`` per field, optional where the field is.
     """
+    # Imported here: TFX loads TensorFlow, which the settings themselves (and
+    # the command line checking them) do not need.
+    from tfx.types.component_spec import ExecutionParameter  # pylint: disable=import-outside-toplevel
+
     parameters = {}
     for name, annotation in _field_types(settings_class).items():
         inner, optional = _unwrap_optional(annotation)

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 import numpy as np
 
 from movielens_simulator import synthetic
-from components.movielens_example_gen import splits
+from components.movielens_example_gen import split_rules
 from transform_fn import features
 
 Records = Sequence[Mapping[str, Any]]
@@ -92,7 +92,7 @@ def random_split(ratings: Records, eval_fraction: float = 0.2) -> Tuple[List, Li
     """
     train, evaluation = [], []
     for record in ratings:
-        is_eval = splits.hash_fraction(splits.rating_key(record)) < eval_fraction
+        is_eval = split_rules.hash_fraction(split_rules.rating_key(record)) < eval_fraction
         (evaluation if is_eval else train).append(record)
     return train, evaluation
 

@@ -51,9 +51,8 @@ class Deployment:
     Attributes:
       schema_dir: The curated schemas' folder as the components see it.
       builtin_resolvers: Whether TFX's own resolver nodes run (the latest
-        blessed model for warm start, the latest analyzer cache). Kubeflow
-        Pipelines' open-source backend runs none; Vertex AI and
-        LocalDagRunner do.
+        analyzer cache; warm start needs none). Kubeflow Pipelines'
+        open-source backend runs none; Vertex AI and LocalDagRunner do.
       custom_resolvers: Whether a resolver with this project's own strategy
         (the rolling span window) runs; only LocalDagRunner's in-process
         resolution can.
@@ -105,7 +104,8 @@ class PipelineConfig:
       evaluator: The Evaluator's measurement settings and blessing rules
         (its ``query_time`` and ``baseline_push_destination`` are set by
         ``create_pipeline``).
-      warm_start: Start the Trainer from the latest blessed model.
+      warm_start: Start the Trainer from the model being served (the newest
+        complete version under ``push_destination``).
       window_spans: Train on the newest N spans the ExampleGen produced (a
         rolling window; 1: only the span this run read). The Evaluator
         always measures on the newest span's eval split.
@@ -138,10 +138,26 @@ class PipelineConfig:
           ValueError: If a hyperparameter is unknown or of the wrong type, or
             the model would return fewer movies than the Evaluator's largest k.
         """
-        trainer = trainer_config.TrainerConfig.from_dict(self.hyperparameters)
-        largest_k = max(self.evaluator.top_ks)
-        if trainer.top_k < largest_k:
-            raise ValueError(
-                f"Trainer setting 'top_k' ({trainer.top_k}) is below the Evaluator's "
-                f"largest k ({largest_k}): the model must return at least that many movies"
-            )
+        check_trainer_settings(self.hyperparameters, self.evaluator)
+
+
+def check_trainer_settings(
+    hyperparameters: Dict[str, Any], evaluator: retrieval_evaluator.Settings
+) -> None:
+    """Checks the Trainer's settings and their contract with the Evaluator's.
+
+    Args:
+      hyperparameters: ``trainer.config.TrainerConfig`` fields.
+      evaluator: The Evaluator's settings.
+
+    Raises:
+      ValueError: If a hyperparameter is unknown or of the wrong type, or
+        the model would return fewer movies than the Evaluator's largest k.
+    """
+    trainer = trainer_config.TrainerConfig.from_dict(hyperparameters)
+    largest_k = max(evaluator.top_ks)
+    if trainer.top_k < largest_k:
+        raise ValueError(
+            f"Trainer setting 'top_k' ({trainer.top_k}) is below the Evaluator's "
+            f"largest k ({largest_k}): the model must return at least that many movies"
+        )

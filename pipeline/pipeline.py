@@ -4,8 +4,10 @@ MovieLensExampleGen -> StatisticsGen -> ImportSchemaGen (curated schema) ->
 ExampleValidator -> ValidationGate -> Transform -> RetrievalTrainer ->
 RetrievalEvaluator (over the candidate corpus, vs simple baselines and the
 model being served) ->
-VersionedPusher. The latest blessed model (a Resolver) is the Trainer's warm
-start when ``warm_start`` is on.
+VersionedPusher. With ``warm_start`` the Trainer starts from the model being
+served: the newest complete version under the push destination, which it
+finds itself when it runs (as the Evaluator finds its served baseline), so
+warm start needs no resolver task and works on every target alike.
 """
 
 import dataclasses
@@ -19,9 +21,6 @@ from tfx.components import ExampleValidator, StatisticsGen, Transform
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.dsl.components.common.resolver import Resolver
 from tfx.dsl.input_resolution.strategies.latest_artifact_strategy import LatestArtifactStrategy
-from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
-    LatestBlessedModelStrategy,
-)
 from tfx.orchestration.pipeline import Pipeline
 from tfx.types import standard_artifacts
 from tfx.types.channel import Channel
@@ -37,7 +36,6 @@ from components.span_window import LatestSpansStrategy
 from components.validation_gate import ValidationGate
 from transform_fn import features, preprocessing
 
-LATEST_BLESSED_RESOLVER_ID = "latest_blessed_model_resolver"
 SPAN_WINDOW_RESOLVER_ID = "span_window_resolver"
 ANALYZER_CACHE_RESOLVER_ID = "analyzer_cache_resolver"
 
@@ -69,15 +67,6 @@ def _analyzer_cache() -> Resolver:
     ).with_id(ANALYZER_CACHE_RESOLVER_ID)
 
 
-def _latest_blessed_model() -> Resolver:
-    """The newest model the Evaluator blessed: the warm start's base model."""
-    return Resolver(
-        strategy_class=LatestBlessedModelStrategy,
-        model=Channel(type=standard_artifacts.Model),
-        model_blessing=Channel(type=standard_artifacts.ModelBlessing),
-    ).with_id(LATEST_BLESSED_RESOLVER_ID)
-
-
 def query_time_for_split(split_mode: str) -> str:
     """The evaluator's query time for an ExampleGen split mode.
 
@@ -107,12 +96,6 @@ def query_time_for_split(split_mode: str) -> str:
 
 def _check_deployment(config: config_lib.PipelineConfig, deployment: config_lib.Deployment) -> None:
     """Refuses settings the deployment cannot run."""
-    if config.warm_start and not deployment.builtin_resolvers:
-        raise ValueError(
-            "warm start needs TFX's latest-blessed-model resolver, which this deployment "
-            "does not run (the Kubeflow Pipelines backend implements no resolver tasks); "
-            "compile with --target vertex"
-        )
     if config.window_spans > 1 and not deployment.custom_resolvers:
         raise ValueError(
             "--window-spans > 1 resolves spans with a custom resolver strategy, which only "
@@ -143,9 +126,10 @@ def create_pipeline(
     """Builds the pipeline; reads no file and starts nothing.
 
     Resolver nodes are in the pipeline only where their output is used (the
-    latest blessed model with warm start, the analyzer cache with
-    ``analyzer_cache``, the span window with ``window_spans > 1``) and the
-    deployment runs them.
+    analyzer cache with ``analyzer_cache``, the span window with
+    ``window_spans > 1``) and the deployment runs them. Warm start needs
+    none: the Trainer reads the served model under the push destination,
+    which must be readable where the Trainer runs.
 
     Args:
       config: Every setting.
@@ -191,14 +175,13 @@ def create_pipeline(
         force_tf_compat_v1=preprocessing.FORCE_TF_COMPAT_V1,
     )
     transform.add_upstream_node(validation_gate)
-    latest_blessed = _latest_blessed_model() if config.warm_start else None
     trainer = RetrievalTrainer(
         examples=training_examples,
         transform_graph=transform.outputs["transform_graph"],
         candidates=example_gen.outputs["candidates"],
         run_fn=config_lib.RUN_FN,
-        base_model=latest_blessed.outputs["model"] if latest_blessed else None,
         hyperparameters=config.hyperparameters,
+        warm_start_push_destination=config.push_destination if config.warm_start else None,
     )
     _trainer_resources(trainer, deployment)
     evaluator = RetrievalEvaluator(
@@ -233,7 +216,6 @@ def create_pipeline(
                 window,
                 analyzer_cache,
                 transform,
-                latest_blessed,
                 trainer,
                 evaluator,
                 pusher,

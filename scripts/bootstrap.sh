@@ -31,7 +31,8 @@ if [[ ! -x "$venv/bin/python" ]]; then
   "$(find_python310)" -m venv "$venv"
 fi
 echo "Installing the pinned package set (constraints.txt); this takes a few minutes the first time" >&2
-"$venv/bin/python" -m pip install --quiet --upgrade pip setuptools wheel
+# setuptools as constraints.txt pins it (below 81: TensorBoard 2.16 imports pkg_resources).
+"$venv/bin/python" -m pip install --quiet --upgrade pip "setuptools==80.10.2" wheel
 "$venv/bin/python" -m pip install --quiet -c "$repo_root/constraints.txt" -e "$repo_root[test]"
 "$venv/bin/python" -m pip check
 echo "$wanted_stamp" > "$stamp_file"

@@ -8,6 +8,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from absl import logging
 
+from components.progress_log import log_progress
 from trainer import config as config_lib
 from trainer import data, metrics, warm_start
 from trainer.history import UserHistory
@@ -42,6 +43,44 @@ class TrainedModel:
     eval_metrics: Dict[str, Dict[str, float]]
     seconds_per_epoch: float
     warm_started: Dict[str, int]
+
+
+class EpochProgress(tf.keras.callbacks.Callback):
+    """Logs each epoch's loss and time as a progress line of the running component."""
+
+    def __init__(self, epochs: int):
+        """Starts before the first epoch.
+
+        Args:
+          epochs: Epochs of the whole fit.
+        """
+        super().__init__()
+        self._epochs = epochs
+        self._started = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: Optional[Dict[str, float]] = None) -> None:
+        """Starts the epoch's clock.
+
+        Args:
+          epoch: The epoch's index, from 0.
+          logs: Unused.
+        """
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: Optional[Dict[str, float]] = None) -> None:
+        """Logs ``epoch i/n: loss L (Ts)``.
+
+        Args:
+          epoch: The epoch's index, from 0.
+          logs: Keras's epoch results, with ``loss``.
+        """
+        log_progress(
+            "epoch %d/%d: loss %.4g (%.1fs)",
+            epoch + 1,
+            self._epochs,
+            (logs or {}).get("loss", float("nan")),
+            time.perf_counter() - self._started,
+        )
 
 
 def _optimizer(config: config_lib.TrainerConfig) -> tf.keras.optimizers.Optimizer:
@@ -186,10 +225,12 @@ def train(
     if base_model_dir:
         carried = warm_start.warm_start(model, tf_transform_output, base_model_dir)
 
-    callbacks = [tf.keras.callbacks.TensorBoard(log_dir=log_dir)] if log_dir else []
+    callbacks = [EpochProgress(config.epochs)]
+    if log_dir:
+        callbacks.append(tf.keras.callbacks.TensorBoard(log_dir=log_dir))
     logging.info("Training with %s over %d candidates", loss, corpus.size)
     started = time.perf_counter()
-    model.fit(train_dataset, epochs=config.epochs, callbacks=callbacks, verbose=2)
+    model.fit(train_dataset, epochs=config.epochs, callbacks=callbacks, verbose=0)
     seconds_per_epoch = (time.perf_counter() - started) / config.epochs
 
     time_features = metrics.query_time_features(

@@ -5,8 +5,8 @@ settings), ``BadInputError`` (bad input rows, with file, line and reason), the
 split modes ``RANDOM`` and ``TEMPORAL``,
 and these modules: ``spec`` (output keys, sources, artifact properties),
 ``records`` (a rating or movie as the ``tf.train.Example`` the ExampleGen
-writes), ``spans`` (which span a run reads, and its fingerprint), ``splits``
-(the train/eval split rules),
+writes), ``spans`` (which span a run reads, and its fingerprint), ``split_rules``
+(the train/eval split's modes, names, rating key and hash),
 ``formats`` (GroupLens release layouts) and ``tfds_source`` (TFDS builder
 names).
 """
@@ -17,8 +17,8 @@ _EXPORTS = {
     "MovieLensExampleGen": "component",
     "Settings": "settings",
     "BadInputError": "bad_rows",
-    "RANDOM": "splits",
-    "TEMPORAL": "splits",
+    "RANDOM": "split_rules",
+    "TEMPORAL": "split_rules",
 }
-__all__ = [*_EXPORTS, "spec", "records", "spans", "splits", "formats", "tfds_source"]
+__all__ = [*_EXPORTS, "spec", "records", "spans", "split_rules", "formats", "tfds_source"]
 __getattr__ = public_face(__name__, _EXPORTS)

@@ -11,12 +11,11 @@ import os
 from typing import Any, Dict, List
 
 import apache_beam as beam
-from absl import logging
 from tfx import types
 from tfx.dsl.components.base import base_beam_executor
 from tfx.types import artifact_utils
 
-from components.movielens_example_gen import archive, batches, formats, outputs, spans, spec, splits
+from components.movielens_example_gen import archive, batches, formats, outputs, spans, spec, split_rules, splits
 from components.movielens_example_gen.bad_rows import (
     BadInputError,
     BadRowsSummary,
@@ -28,6 +27,7 @@ from components.movielens_example_gen.settings import Settings
 from components.movielens_example_gen.source_output import SourceOutput
 from components.movielens_example_gen.synthetic_source import ReadSynthetic, SyntheticQuality
 from components.movielens_example_gen.tfds_source import ReadTfds
+from components.progress_log import log_progress
 
 
 def read_source(
@@ -49,16 +49,16 @@ def read_source(
     if settings.source == spec.SOURCE_GROUPLENS:
         layout = formats.detect_layout(resolved.input_path)
         archive.check_intact(layout.files())
-        logging.info(
-            "Reading GroupLens %s from %s", layout.format_name, resolved.input_path
-        )
+        log_progress("reading GroupLens %s from %s", layout.format_name, resolved.input_path)
         return pipeline | "ReadGroupLens" >> ReadGroupLens(
             layout, settings.keep_duplicate_ratings
         )
     if settings.source == spec.SOURCE_TFDS:
+        log_progress("reading TFDS %s", settings.tfds_name)
         return pipeline | "ReadTfds" >> ReadTfds(
             settings.tfds_name, settings.tfds_data_dir, settings.tfds_download
         )
+    log_progress("generating synthetic ratings of span %d", resolved.span)
     return pipeline | "ReadSynthetic" >> ReadSynthetic(settings.synthetic_config, resolved.span)
 
 
@@ -96,8 +96,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 settings.split
             )
             collections = {
-                splits.TRAIN: train,
-                splits.EVAL: evaluation,
+                split_rules.TRAIN: train,
+                split_rules.EVAL: evaluation,
                 spec.CANDIDATES_SPLIT: source.movies | "MovieBatch" >> beam.combiners.ToList(),
             }
             for name, collection in collections.items():
@@ -135,6 +135,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             )
 
         summary = outputs.read_summary(summary_path)
+        _log_written(summary["num_examples"], settings)
         _record_properties(examples, candidates, settings, resolved, exec_properties, summary)
         check_tolerance(BadRowsSummary(**summary["bad_rows"]), settings.max_bad_rows)
         check_no_empty_split(summary["num_examples"], settings)
@@ -150,11 +151,11 @@ def check_no_empty_split(counts: Dict[str, int], settings: Settings) -> None:
     Raises:
       BadInputError: Naming each empty split and why it is empty.
     """
-    names = (*splits.SPLIT_NAMES, spec.CANDIDATES_SPLIT)
+    names = (*split_rules.SPLIT_NAMES, spec.CANDIDATES_SPLIT)
     empty = [name for name in names if not counts.get(name)]
     if not empty:
         return
-    ratings = sum(counts.get(name, 0) for name in splits.SPLIT_NAMES)
+    ratings = sum(counts.get(name, 0) for name in split_rules.SPLIT_NAMES)
     if not ratings:
         reason = "the input holds no ratings"
     else:
@@ -163,6 +164,17 @@ def check_no_empty_split(counts: Dict[str, int], settings: Settings) -> None:
             f"{settings.split.eval_fraction} put all {ratings} ratings on one side"
         )
     raise BadInputError(f"Empty split(s) {', '.join(empty)}: {reason}")
+
+
+def _log_written(counts: Dict[str, int], settings: Settings) -> None:
+    """Logs, as a progress line, how many records each split got."""
+    log_progress(
+        "wrote %s train and %s eval ratings (%s split), %s movies",
+        f"{counts.get(split_rules.TRAIN, 0):,}",
+        f"{counts.get(split_rules.EVAL, 0):,}",
+        settings.split.mode,
+        f"{counts.get(spec.CANDIDATES_SPLIT, 0):,}",
+    )
 
 
 def _summary(
@@ -196,7 +208,7 @@ def _record_properties(
     exec_properties: Dict[str, Any],
     summary: Dict[str, Any],
 ) -> None:
-    examples.split_names = artifact_utils.encode_split_names(list(splits.SPLIT_NAMES))
+    examples.split_names = artifact_utils.encode_split_names(list(split_rules.SPLIT_NAMES))
     candidates.split_names = artifact_utils.encode_split_names([spec.CANDIDATES_SPLIT])
     fingerprint = exec_properties.get(spec.FINGERPRINT_KEY) or spans.fingerprint(
         settings, resolved

@@ -18,6 +18,7 @@ import apache_beam as beam
 from components.movielens_example_gen import archive, batches, formats
 from components.movielens_example_gen.bad_rows import BadRow, DuplicateRating
 from components.movielens_example_gen.source_output import SourceOutput
+from components.progress_log import ProgressCounter
 from transform_fn import features
 
 _BAD = "bad_rows"
@@ -75,7 +76,9 @@ def _user_bucket(numbered_rating: Tuple[int, Rating]) -> int:
 def _bucketed_batches(file: archive.ArchiveFile, format_name: str) -> Iterator[Any]:
     """Yields ``(bucket, [(line_number, rating), ...])`` for good lines, bad rows tagged."""
     return batches.batched_by_key(
-        _parse_lines(file, format_name, formats.parse_rating),
+        ProgressCounter("rating lines read").counted(
+            _parse_lines(file, format_name, formats.parse_rating)
+        ),
         _user_bucket,
         batches.BATCH_SIZE,
         passes_through=lambda item: isinstance(item, beam.pvalue.TaggedOutput),

@@ -12,7 +12,7 @@ from typing import Any, Dict, Mapping, Optional
 from components import settings_codec
 from components.movielens_example_gen import spec
 from movielens_simulator import synthetic as synthetic_lib
-from components.movielens_example_gen.splits import RANDOM, SplitConfig
+from components.movielens_example_gen.split_rules import RANDOM, SplitConfig
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,8 +17,9 @@ import apache_beam as beam
 
 from components.movielens_example_gen import batches
 from movielens_simulator import synthetic
-from components.movielens_example_gen.splits import hash_fraction, rating_key
+from components.movielens_example_gen.split_rules import hash_fraction, rating_key
 from components.movielens_example_gen.source_output import SourceOutput
+from components.progress_log import ProgressCounter, log_progress
 from transform_fn import features
 
 # Ratings per generation shard: small enough to spread over workers.
@@ -59,6 +60,8 @@ def ReadSynthetic(  # pylint: disable=invalid-name
     """
     config = synthetic.SyntheticConfig(**config_kwargs)
     shards = num_shards(config)
+    # Each worker's copy counts the ratings of every shard it generates.
+    generated = ProgressCounter("ratings generated")
     ratings = (
         pipeline
         | "Shards" >> beam.Create(list(range(shards)))
@@ -66,7 +69,7 @@ def ReadSynthetic(  # pylint: disable=invalid-name
         | "Generate"
         >> beam.FlatMap(
             lambda shard: batches.batched(
-                synthetic.generate_ratings(config, shard, shards, span=span)
+                generated.counted(synthetic.generate_ratings(config, shard, shards, span=span))
             )
         )
     )
@@ -88,6 +91,9 @@ def _quality(
     train_movies: Mapping[str, List[str]],
     config_kwargs: Mapping[str, Any],
 ) -> Dict[str, Any]:
+    log_progress(
+        "measuring the oracle and popularity on %s eval ratings", f"{len(eval_sample):,}"
+    )
     config = synthetic.SyntheticConfig(**config_kwargs)
     movie_ids = [movie[features.MOVIE_ID] for movie in synthetic.generate_movies(config)]
     oracle = synthetic.oracle_top_k_accuracy(config, eval_sample, train_movies, QUALITY_KS)

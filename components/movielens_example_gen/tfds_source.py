@@ -12,6 +12,7 @@ import numpy as np
 
 from components.movielens_example_gen import batches
 from components.movielens_example_gen.source_output import SourceOutput
+from components.progress_log import ProgressCounter
 from transform_fn import features
 
 _MOVIE_FEATURES = tuple(features.MOVIE_FEATURE_KINDS)
@@ -118,7 +119,11 @@ def ReadTfds(  # pylint: disable=invalid-name
         pipeline
         | "StartRatings" >> beam.Create([name])
         | "ReadRatings"
-        >> beam.FlatMap(lambda ratings: batches.batched(read_tfds(ratings, data_dir, download)))
+        >> beam.FlatMap(
+            lambda ratings: batches.batched(
+                ProgressCounter("ratings read").counted(read_tfds(ratings, data_dir, download))
+            )
+        )
         | "Distribute" >> beam.Reshuffle()
     )
     corpus = (

@@ -16,7 +16,9 @@ class RetrievalTrainer(base_component.BaseComponent):
 
     Like TFX's ``Trainer`` (same outputs: ``model`` and ``model_run``), with a
     ``candidates`` input: the raw movie corpus, whose file pattern ``run_fn``
-    finds in ``fn_args.custom_config["candidate_files"]``.
+    finds in ``fn_args.custom_config["candidate_files"]``. With
+    ``warm_start_push_destination`` the model being served there is the warm
+    start, found when the Trainer runs (no resolver task).
     """
 
     SPEC_CLASS = spec.RetrievalTrainerSpec
@@ -30,6 +32,7 @@ class RetrievalTrainer(base_component.BaseComponent):
         run_fn: str,
         base_model: Optional[types.BaseChannel] = None,
         hyperparameters: Optional[Mapping[str, Any]] = None,
+        warm_start_push_destination: Optional[str] = None,
         train_args: Optional[trainer_pb2.TrainArgs] = None,
         eval_args: Optional[trainer_pb2.EvalArgs] = None,
     ):
@@ -41,12 +44,19 @@ class RetrievalTrainer(base_component.BaseComponent):
           candidates: The raw candidate corpus (split ``corpus``).
           run_fn: Dotted path of the training function, e.g.
             ``trainer.run_fn.run_fn``.
-          base_model: A model to warm-start from (e.g. the latest blessed).
+          base_model: A model to warm-start from; it takes precedence over
+            ``warm_start_push_destination``.
           hyperparameters: ``trainer.config.TrainerConfig`` fields.
+          warm_start_push_destination: A VersionedPusher destination: without
+            ``base_model``, ``run_fn`` warm-starts from its newest complete
+            version (the model being served), or trains from scratch when
+            there is none. It must be readable where the Trainer runs.
           train_args: TFX train args (default: the ``train`` split).
           eval_args: TFX eval args (default: the ``eval`` split).
         """
         custom_config = {spec.HYPERPARAMETERS_CONFIG_KEY: dict(hyperparameters or {})}
+        if warm_start_push_destination:
+            custom_config[spec.WARM_START_PUSH_DESTINATION_CONFIG_KEY] = warm_start_push_destination
         super().__init__(
             spec=spec.RetrievalTrainerSpec(
                 **{

@@ -9,6 +9,9 @@ CANDIDATES_SPLIT = "corpus"
 CANDIDATE_FILES_CONFIG_KEY = "candidate_files"
 # Key of fn_args.custom_config holding the trainer hyperparameters.
 HYPERPARAMETERS_CONFIG_KEY = "hyperparameters"
+# Key of fn_args.custom_config holding the push destination whose served model
+# (newest complete version) ``run_fn`` warm-starts from.
+WARM_START_PUSH_DESTINATION_CONFIG_KEY = "warm_start_push_destination"
 
 
 class RetrievalTrainerSpec(standard_component_specs.TrainerSpec):

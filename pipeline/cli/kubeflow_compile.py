@@ -45,8 +45,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # pylint: disable=p
 def _add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("deployment")
     group.add_argument("--target", choices=kubeflow_runner.TARGETS, default=kubeflow_runner.TARGET_KUBEFLOW,
-                       help="kubeflow: Kubeflow Pipelines (no resolver tasks; also runs on Vertex AI); "
-                            "vertex: Vertex AI Pipelines with TFX's latest-blessed-model resolver")
+                       help="kubeflow: Kubeflow Pipelines (no resolver tasks, so no analyzer cache; "
+                            "also runs on Vertex AI); vertex: Vertex AI Pipelines, with TFX's "
+                            "analyzer-cache resolver when --analyzer-cache is on")
     group.add_argument("--pipeline-root", required=True,
                        help="artifact root every task can reach: gs://bucket/path or s3://bucket/path")
     group.add_argument("--image", required=True,

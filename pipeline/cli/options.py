@@ -116,7 +116,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                        help="JSON of trainer settings (trainer/config.py), e.g. "
                             "'{\"epochs\": 10, \"tower_layers\": [128]}'")
     group.add_argument("--warm-start", action="store_true",
-                       help="start training from the latest blessed model")
+                       help="start training from the model being served (the newest pushed version)")
     group.add_argument("--window-spans", type=int, default=1,
                        help="train on the newest N spans (rolling window)")
     group.add_argument("--analyzer-cache", action="store_true",

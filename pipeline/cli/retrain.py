@@ -46,9 +46,10 @@ def handle(args: argparse.Namespace) -> int:
     Returns:
       0 once retrained, or when there was nothing new.
     """
-    from pipeline.local import retrain  # pylint: disable=import-outside-toplevel  # TFX
-
     local = run.local_pipeline_config(args)
+    # TFX loads in seconds: only once the options and the data checked out.
+    from pipeline.local import retrain  # pylint: disable=import-outside-toplevel
+
     if local.data_note:
         print(f"note: {local.data_note}")
     summary = retrain.retrain(local.config, local.paths.work_dir)

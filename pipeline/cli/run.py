@@ -63,12 +63,18 @@ def local_pipeline_config(args: argparse.Namespace) -> LocalRun:
       errors.RequestError: On a bad option, naming it.
       DataUnavailableError: If TFDS data is missing and cannot be downloaded.
     """
-    from pipeline import preflight  # pylint: disable=import-outside-toplevel  # TensorFlow
-
     paths = options.WorkPaths.under(args.work_dir)
     with errors.checking_request():
         if os.path.exists(paths.work_dir) and not os.path.isdir(paths.work_dir):
             raise ValueError(f"--work-dir {args.work_dir} is a file, not a folder")
+        options.example_gen_settings(args)
+        config_lib.check_trainer_settings(
+            options.hyperparameters(args.hyperparameters), options.evaluator_settings(args)
+        )
+    # Only once the options are sound: the checks of the data load TensorFlow.
+    from pipeline import preflight  # pylint: disable=import-outside-toplevel
+
+    with errors.checking_request():
         source, data_note = preflight.choose_source(args.source, args.tfds_name, args.tfds_data_dir)
         example_gen = options.example_gen_settings(args, source)
         facts = preflight.inspect_data(example_gen)
@@ -135,9 +141,10 @@ def handle(args: argparse.Namespace) -> int:
     Returns:
       0 once the pipeline finished.
     """
-    from pipeline.local import runner as local_runner  # pylint: disable=import-outside-toplevel  # TFX
-
     local = local_pipeline_config(args)
+    # TFX loads in seconds: only once the options and the data checked out.
+    from pipeline.local import runner as local_runner  # pylint: disable=import-outside-toplevel
+
     config, paths = local.config, local.paths
     os.makedirs(paths.work_dir, exist_ok=True)
     if local.data_note:

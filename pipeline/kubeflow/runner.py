@@ -10,11 +10,11 @@ Two targets:
 
 * ``kubeflow``: Kubeflow Pipelines (open source, v2 backend). Its backend
   does not implement resolver tasks ("resolver executors not implemented"), so
-  the pipeline is built without them: no warm start, no analyzer cache; the
-  evaluator compares the new model with the model being served (the newest
-  pushed version under the push destination). Also runs on Vertex AI.
-* ``vertex``: Vertex AI Pipelines, with TFX's resolver nodes where the
-  settings use them (the latest blessed model for ``--warm-start``).
+  the pipeline is built without them: no analyzer cache. Warm start needs
+  none (the Trainer reads the served model under the push destination, as
+  the Evaluator does for its comparison). Also runs on Vertex AI.
+* ``vertex``: Vertex AI Pipelines, with TFX's analyzer-cache resolver where
+  the settings use it.
 
 What differs from a local run is given to ``create_pipeline`` as a
 ``config.Deployment`` (``deployment``), so the compiled spec is the
@@ -131,8 +131,8 @@ def build_pipeline(config, settings: KubeflowSettings):
       The ``tfx.dsl.Pipeline``, ready for ``KubeflowV2DagRunner``.
 
     Raises:
-      ValueError: If warm start is asked for on the ``kubeflow`` target, or a
-        rolling span window anywhere.
+      ValueError: If a rolling span window is asked for (its custom resolver
+        runs only under LocalDagRunner).
     """
     from pipeline.pipeline import create_pipeline  # pylint: disable=import-outside-toplevel
 

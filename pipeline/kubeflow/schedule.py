@@ -15,7 +15,6 @@ from typing import Any, Dict, Mapping, Optional, Sequence
 
 import yaml
 from google.protobuf import json_format
-from kfp.pipeline_spec import pipeline_spec_pb2
 
 DEFAULT_EXPERIMENT = "movielens-retrieval"
 RECURRING_RUNS_PATH = "/apis/v2beta1/recurringruns"
@@ -87,6 +86,10 @@ def load_compiled(path: str) -> Dict[str, Any]:
         document = yaml.safe_load(handle) if path.endswith((".yaml", ".yml")) else json.load(handle)
     spec = document.get("pipelineSpec", document)
     root = document.get("runtimeConfig", {}).get("gcsOutputDirectory") or spec.get("defaultPipelineRoot")
+    # Imported here: ``kfp`` loads its whole client first (most of the command
+    # line's start-up otherwise).
+    from kfp.pipeline_spec import pipeline_spec_pb2  # pylint: disable=import-outside-toplevel
+
     normal = json_format.MessageToDict(json_format.ParseDict(spec, pipeline_spec_pb2.PipelineSpec()))
     return {"pipeline_spec": normal, "pipeline_root": root}
 

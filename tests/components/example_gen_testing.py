@@ -8,7 +8,7 @@ import tensorflow as tf
 from tfx.types import standard_artifacts
 
 from components.movielens_example_gen import executor, records, spec
-from components.movielens_example_gen.splits import RANDOM
+from components.movielens_example_gen.split_rules import RANDOM
 
 
 def properties(**overrides: Any) -> Dict[str, Any]:

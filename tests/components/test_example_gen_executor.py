@@ -6,7 +6,7 @@ import os
 import pytest
 
 from components.movielens_example_gen import bad_rows, spec
-from components.movielens_example_gen.splits import TEMPORAL
+from components.movielens_example_gen.split_rules import TEMPORAL
 from tests.components import grouplens_fixtures as fixtures
 from tests.components.example_gen_testing import properties, read_split, run_executor
 from transform_fn import features

@@ -5,7 +5,7 @@ from typing import Callable, Iterable, Set
 import apache_beam as beam
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
-from components.movielens_example_gen import splits
+from components.movielens_example_gen import split_rules, splits
 from transform_fn import features
 
 
@@ -25,7 +25,7 @@ def _check_split(records, config, check_train, check_eval) -> None:
             keys = (
                 part
                 | f"Flatten{name}" >> beam.FlatMap(lambda batch: batch)
-                | f"Keys{name}" >> beam.Map(splits.rating_key)
+                | f"Keys{name}" >> beam.Map(split_rules.rating_key)
             )
             assert_that(keys, check, label=f"Check{name}")
 
@@ -41,30 +41,30 @@ def _keys_within(allowed: Set[str], low: int, high: int) -> Callable[[Iterable[s
 
 def test_random_split_sends_the_hash_selected_fifth_to_eval():
     records = _ratings(5_000)
-    keys = [splits.rating_key(r) for r in records]
-    expected_eval = [k for k in keys if splits.hash_fraction(k) < 0.2]
-    expected_train = [k for k in keys if splits.hash_fraction(k) >= 0.2]
+    keys = [split_rules.rating_key(r) for r in records]
+    expected_eval = [k for k in keys if split_rules.hash_fraction(k) < 0.2]
+    expected_train = [k for k in keys if split_rules.hash_fraction(k) >= 0.2]
     # A fair hash: the eval share is within 3 standard deviations of 20%.
     assert abs(len(expected_eval) / len(records) - 0.2) < 3 * (0.2 * 0.8 / len(records)) ** 0.5
     _check_split(
-        records, splits.SplitConfig(splits.RANDOM, 0.2), equal_to(expected_train), equal_to(expected_eval)
+        records, split_rules.SplitConfig(split_rules.RANDOM, 0.2), equal_to(expected_train), equal_to(expected_eval)
     )
 
 
 def test_the_key_is_user_movie_and_time():
     record = {features.USER_ID: "7", features.MOVIE_ID: "42", features.TIMESTAMP: 99}
-    assert splits.rating_key(record) == "7/42/99"
-    assert splits.hash_fraction("7/42/99") != splits.hash_fraction("7/42/100")
+    assert split_rules.rating_key(record) == "7/42/99"
+    assert split_rules.hash_fraction("7/42/99") != split_rules.hash_fraction("7/42/100")
 
 
 def test_temporal_split_puts_the_latest_fifth_in_eval():
     records = _ratings(1_000)
-    keys = [splits.rating_key(r) for r in records]
+    keys = [split_rules.rating_key(r) for r in records]
     # Timestamps 1000..1999; the cut is the 800/1000 quantile (1800, give or
     # take one): eval holds the ~200 newest ratings, train the rest.
     _check_split(
         records,
-        splits.SplitConfig(splits.TEMPORAL, 0.2),
+        split_rules.SplitConfig(split_rules.TEMPORAL, 0.2),
         _keys_within(set(keys[:802]), 798, 802),
         _keys_within(set(keys[798:]), 198, 202),
     )

@@ -34,7 +34,8 @@ from components.movielens_example_gen import records
 from movielens_simulator import synthetic
 from components.movielens_example_gen import synthetic_source
 from movielens_simulator import synthetic_stats
-from components.movielens_example_gen.splits import SplitConfig, SplitRatings
+from components.movielens_example_gen.split_rules import SplitConfig
+from components.movielens_example_gen.splits import SplitRatings
 from transform_fn import features
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

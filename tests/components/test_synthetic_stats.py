@@ -5,7 +5,7 @@ from typing import Any, Dict, List
 import pytest
 
 from movielens_simulator import synthetic, synthetic_stats
-from components.movielens_example_gen.splits import hash_fraction, rating_key
+from components.movielens_example_gen.split_rules import hash_fraction, rating_key
 from transform_fn import features
 
 

@@ -28,10 +28,8 @@ CONTAINER_TASKS = {
     "RetrievalEvaluator",
     "VersionedPusher",
 }
-RESOLVER_TASKS = {
-    "latest_blessed_model_resolver-model-blessing-resolver",
-    "latest_blessed_model_resolver-model-resolver",
-}
+# The analyzer cache's, on Vertex only; warm start has none on any target.
+RESOLVER_TASKS = {"analyzer_cache_resolver"}
 BEAM_TASKS = ("MovieLensExampleGen", "StatisticsGen", "Transform")
 
 
@@ -41,6 +39,10 @@ def _tasks(job):
 
 def _parameter(job, task, key):
     return _tasks(job)[task]["inputs"]["parameters"][key]["runtimeValue"]["constant"]
+
+
+def _custom_config(job, task):
+    return json.loads(_parameter(job, task, "custom_config"))
 
 
 def _source(job, task, key):
@@ -105,15 +107,13 @@ def test_spec_is_consistent(target, kubeflow_job, vertex_job):
 
 
 def test_resolvers_only_where_the_target_runs_them_and_their_output_is_used(kubeflow_job, vertex_job, tmp_path):
+    # Vertex, with warm start and the analyzer cache: the analyzer cache's
+    # resolver feeds Transform; warm start adds no resolver and no base_model.
     assert set(_tasks(vertex_job)) == CONTAINER_TASKS | RESOLVER_TASKS
-    assert _source(vertex_job, "latest_blessed_model_resolver-model-resolver", "input") == (
-        "latest_blessed_model_resolver-model-blessing-resolver", "model_blessing"
-    )
-    assert _source(vertex_job, "RetrievalTrainer", "base_model") == (
-        "latest_blessed_model_resolver-model-resolver", "model"
-    )
-    # Without warm start nothing reads the latest blessed model: no resolver,
-    # and the Vertex spec is the Kubeflow one.
+    assert _source(vertex_job, "Transform", "analyzer_cache") == ("analyzer_cache_resolver", "cache")
+    assert "base_model" not in _tasks(vertex_job)["RetrievalTrainer"]["inputs"]["artifacts"]
+    # Without the analyzer cache nothing reads a resolver's output: no
+    # resolver, and the Vertex spec is the Kubeflow one.
     cold = kubeflow_fixtures.compile_job(str(tmp_path / "vertex-cold.json"), "vertex")
     assert cold["pipelineSpec"] == kubeflow_job["pipelineSpec"]
 
@@ -164,13 +164,16 @@ def test_beam_profile_trainer_resources_and_yaml_output(tmp_path):
     assert spec["defaultPipelineRoot"] == "s3://bucket/root"
 
 
-def test_warm_start_needs_the_vertex_target(tmp_path, capsys):
-    args = ["compile", "--pipeline-root", kubeflow_fixtures.PIPELINE_ROOT, "--image", kubeflow_fixtures.IMAGE,
-            *kubeflow_fixtures.SOURCE_ARGS, "--warm-start"]
-    assert cli.main([*args, "--output", str(tmp_path / "k.json")]) == 2
-    assert "--target vertex" in capsys.readouterr().err
-    job = kubeflow_fixtures.compile_job(str(tmp_path / "v.json"), "vertex", ["--warm-start"])
-    assert _source(job, "RetrievalTrainer", "base_model") == ("latest_blessed_model_resolver-model-resolver", "model")
+def test_warm_start_compiles_alike_on_both_targets_without_a_resolver(kubeflow_job, vertex_job, tmp_path):
+    warm = kubeflow_fixtures.compile_job(str(tmp_path / "k.json"), "kubeflow", ["--warm-start"])
+    vertex_warm = kubeflow_fixtures.compile_job(str(tmp_path / "v.json"), "vertex", ["--warm-start"])
+    assert vertex_warm["pipelineSpec"] == warm["pipelineSpec"]
+    assert set(_tasks(warm)) == CONTAINER_TASKS
+    # The Trainer finds the served model under the push destination itself.
+    for job in (warm, vertex_job):
+        assert "base_model" not in _tasks(job)["RetrievalTrainer"]["inputs"]["artifacts"]
+        assert _custom_config(job, "RetrievalTrainer")["warm_start_push_destination"] == PUSH_DESTINATION
+    assert "warm_start_push_destination" not in _custom_config(kubeflow_job, "RetrievalTrainer")
 
 
 def test_compile_reads_no_data(tmp_path, capsys):

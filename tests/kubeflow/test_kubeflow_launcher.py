@@ -8,7 +8,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.orchestration.kubeflow.v2.container import kubeflow_v2_entrypoint_utils
 
 from pipeline.kubeflow import runner as kubeflow_runner
-from tests.kubeflow import kfp_local_launcher, kubeflow_fixtures
+from tests.kubeflow import kfp_local_launcher
 
 
 def _component(spec, task):
@@ -55,27 +55,24 @@ def test_executor_input_is_what_the_tfx_entry_point_parses(kubeflow_job, tmp_pat
     assert parsed.outputs.output_file == os.path.join(task_dir, kfp_local_launcher.OUTPUT_FILE)
 
 
-def test_resolvers_yield_nothing_and_consumers_get_an_empty_input(tmp_path):
-    job = kubeflow_fixtures.compile_job(str(tmp_path / "spec.json"), "vertex", ["--warm-start"])
+def test_resolvers_yield_nothing_and_consumers_get_an_empty_input(vertex_job, tmp_path):
+    job = vertex_job  # Its one resolver task: the analyzer cache's.
     spec = job["pipelineSpec"]
     tasks = spec["root"]["dag"]["tasks"]
     resolvers = {name: task for name, task in tasks.items() if "resolver" in name}
     only_resolvers = {**job, "pipelineSpec": {**spec, "root": {"dag": {"tasks": resolvers}}}}
     runs = kfp_local_launcher.run_pipeline_job(only_resolvers, "run", {}, str(tmp_path))
-    assert {name: run.outputs for name, run in runs.items()} == {
-        "latest_blessed_model_resolver-model-blessing-resolver": {"model_blessing": []},
-        "latest_blessed_model_resolver-model-resolver": {"model": []},
-    }
+    assert {name: run.outputs for name, run in runs.items()} == {"analyzer_cache_resolver": {"cache": []}}
     produced = {
-        "Transform": {"transform_graph": []},
+        "ImportSchemaGen": {"schema": []},
         "MovieLensExampleGen": {"examples": [], "candidates": []},
     }
     for name, outputs in produced.items():
         runs[name] = kfp_local_launcher.TaskRun("container", 0.0, outputs)
-    trainer_input = kfp_local_launcher.executor_input_for(
-        tasks["RetrievalTrainer"], _component(spec, "RetrievalTrainer"), runs, job,
-        str(tmp_path / "RetrievalTrainer"), "RetrievalTrainer",
+    transform_input = kfp_local_launcher.executor_input_for(
+        tasks["Transform"], _component(spec, "Transform"), runs, job,
+        str(tmp_path / "Transform"), "Transform",
     )
-    parsed = json_format.Parse(json.dumps(trainer_input), pipeline_spec_pb2.ExecutorInput())
+    parsed = json_format.Parse(json.dumps(transform_input), pipeline_spec_pb2.ExecutorInput())
     inputs = kubeflow_v2_entrypoint_utils.parse_raw_artifact_dict(parsed.inputs.artifacts)
-    assert inputs["base_model"] == []
+    assert inputs["analyzer_cache"] == []

@@ -1,5 +1,8 @@
 """Settings that would fail deep inside a run are refused before any component runs."""
 
+import subprocess
+import sys
+
 import pytest
 
 from pipeline import cli
@@ -62,3 +65,18 @@ def test_the_cutoffs_are_options_checked_before_anything_runs(tmp_path, capsys):
         cli.parser().parse_args(["run", "--top-ks", "10,x"])
     assert "expected positive integers" in capsys.readouterr().err
     assert not (tmp_path / "work").exists()
+
+
+def test_a_bad_option_is_refused_before_tensorflow_or_tfx_load(tmp_path):
+    # The check itself is immediate; what costs seconds is loading TensorFlow
+    # and TFX, which the command line does only once the options are sound.
+    script = (
+        "import sys\n"
+        "from pipeline import cli\n"
+        f"status = cli.main(['run', '--source', 'synthetic', '--work-dir', {str(tmp_path / 'w')!r},\n"
+        "                   '--hyperparameters', '{\"epochs\": \"two\"}'])\n"
+        "heavy = sorted(m for m in ('tensorflow', 'tfx', 'apache_beam') if m in sys.modules)\n"
+        "print(status, heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "2 []"

@@ -1,17 +1,30 @@
-"""The evaluator's wiring and settings in ``create_pipeline`` (pure: nothing runs)."""
+"""The evaluator's and the warm start's wiring in ``create_pipeline`` (pure: nothing runs)."""
 
 import dataclasses
 import json
 
 import pytest
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.types import standard_component_specs
 
 from components import movielens_example_gen
 from components.retrieval_evaluator import settings as evaluator_settings
 from components.retrieval_evaluator import spec as evaluator_spec
 from components.retrieval_evaluator import RetrievalEvaluator
+from components.retrieval_trainer import RetrievalTrainer
+from components.retrieval_trainer import spec as trainer_spec
 from pipeline import cli
 from pipeline import config as config_lib
+from pipeline.kubeflow import runner as kubeflow_runner
 from pipeline.pipeline import create_pipeline, query_time_for_split
+
+DEPLOYMENTS = {
+    "local": config_lib.Deployment(),
+    **{
+        target: kubeflow_runner.deployment(kubeflow_runner.KubeflowSettings(image="i", target=target))
+        for target in kubeflow_runner.TARGETS
+    },
+}
 
 
 def _evaluator(tmp_path, split_mode="random", window_spans=1, **rules):
@@ -90,3 +103,27 @@ def test_blessing_baselines_on_the_command_line(capsys):
     with pytest.raises(SystemExit):
         cli.parser().parse_args(["run", "--blessing-baselines", "svd"])
     assert "expected names of popularity,recent_popularity,item_knn,ease" in capsys.readouterr().err
+
+
+def _trainer_custom_config(pipeline) -> dict:
+    (trainer,) = [c for c in pipeline.components if isinstance(c, RetrievalTrainer)]
+    assert standard_component_specs.BASE_MODEL_KEY not in trainer.inputs
+    return json.loads(trainer.exec_properties[standard_component_specs.CUSTOM_CONFIG_KEY])
+
+
+@pytest.mark.parametrize("deployment", sorted(DEPLOYMENTS))
+def test_warm_start_is_the_served_model_found_by_the_trainer_without_a_resolver(tmp_path, deployment):
+    config = config_lib.PipelineConfig(
+        pipeline_name="wiring",
+        pipeline_root=str(tmp_path / "root"),
+        push_destination="gs://bucket/serving",
+        warm_start=True,
+    )
+    warm = create_pipeline(config, deployment=DEPLOYMENTS[deployment])
+    assert not [c for c in warm.components if isinstance(c, Resolver)]
+    key = trainer_spec.WARM_START_PUSH_DESTINATION_CONFIG_KEY
+    assert _trainer_custom_config(warm)[key] == "gs://bucket/serving"
+    cold = create_pipeline(
+        dataclasses.replace(config, warm_start=False), deployment=DEPLOYMENTS[deployment]
+    )
+    assert key not in _trainer_custom_config(cold)

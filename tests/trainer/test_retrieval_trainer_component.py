@@ -24,6 +24,22 @@ def test_component_takes_the_corpus_and_passes_hyperparameters():
     assert component.exec_properties[standard_component_specs.RUN_FN_KEY] == "trainer.run_fn.run_fn"
 
 
+def test_component_names_the_push_destination_to_warm_start_from():
+    component = RetrievalTrainer(
+        examples=types.Channel(type=standard_artifacts.Examples),
+        transform_graph=types.Channel(type=standard_artifacts.TransformGraph),
+        candidates=types.Channel(type=standard_artifacts.Examples),
+        run_fn="trainer.run_fn.run_fn",
+        warm_start_push_destination="gs://bucket/serving",
+    )
+    assert standard_component_specs.BASE_MODEL_KEY not in component.inputs
+    custom = json.loads(component.exec_properties[standard_component_specs.CUSTOM_CONFIG_KEY])
+    assert custom == {
+        spec.HYPERPARAMETERS_CONFIG_KEY: {},
+        spec.WARM_START_PUSH_DESTINATION_CONFIG_KEY: "gs://bucket/serving",
+    }
+
+
 def test_executor_adds_the_corpus_files_to_custom_config(monkeypatch):
     seen = {}
     monkeypatch.setattr(
