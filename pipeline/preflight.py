@@ -7,7 +7,7 @@ command line's path, and never in ``create_pipeline``.
 import dataclasses
 import os
 import socket
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import tensorflow as tf
 
@@ -72,10 +72,10 @@ class DataFacts:
     estimated_ratings: int
 
 
-def choose_source(
-    requested: Optional[str], tfds_name: str, tfds_data_dir: Optional[str]
-) -> Tuple[str, Optional[str]]:
-    """The data source of a local run: the one asked for, else TFDS if it can be read, else synthetic.
+def inspect_source(
+    requested: Optional[str], settings_for: Callable[[str], Settings]
+) -> Tuple[Settings, DataFacts, Optional[str]]:
+    """The data a local run reads, checked once: the source asked for, else TFDS if it can be read, else synthetic.
 
     The main command must run wherever it is typed: with no ``--source``,
     TFDS's MovieLens is the first choice (prepared, or downloaded when
@@ -84,24 +84,29 @@ def choose_source(
 
     Args:
       requested: ``--source`` (None: not given).
-      tfds_name: The TFDS ratings builder.
-      tfds_data_dir: The TFDS data dir (None for TFDS's default).
+      settings_for: The ExampleGen settings for a source.
 
     Returns:
-      The source, and a note to show when the fallback was taken (else None).
+      The settings, what ``inspect_data`` found, and a note to show when the
+      fallback was taken (else None).
+
+    Raises:
+      DataUnavailableError: If TFDS was asked for and cannot be read.
     """
-    if requested is not None:
-        return requested, None
+    settings = settings_for(requested or example_gen_spec.SOURCE_TFDS)
     try:
-        check_tfds_available(tfds_name, tfds_data_dir)
+        return settings, inspect_data(settings), None
     except DataUnavailableError:
-        return example_gen_spec.SOURCE_SYNTHETIC, (
-            f"{tfds_name} is not prepared and {GROUPLENS_HOST} cannot be reached, so this run "
-            "uses synthetic MovieLens-shaped data (--source synthetic). For the real data: "
-            "--source grouplens --input-path /path/to/ml-100k.zip, or --source tfds once "
-            "TFDS's data is prepared or the network is reachable."
-        )
-    return example_gen_spec.SOURCE_TFDS, None
+        if requested is not None:
+            raise
+    synthetic = settings_for(example_gen_spec.SOURCE_SYNTHETIC)
+    note = (
+        f"{settings.tfds_name} is not prepared and {GROUPLENS_HOST} cannot be reached, so this "
+        "run uses synthetic MovieLens-shaped data (--source synthetic). For the real data: "
+        "--source grouplens --input-path /path/to/ml-100k.zip, or --source tfds once "
+        "TFDS's data is prepared or the network is reachable."
+    )
+    return synthetic, inspect_data(synthetic), note
 
 
 def schema_from_settings(settings: Settings) -> Optional[str]:

@@ -1,6 +1,7 @@
 """``examples``: only the ExampleGen, into a folder (rating examples and movie corpus)."""
 
 import argparse
+import functools
 
 from pipeline.cli import errors, options
 
@@ -42,9 +43,9 @@ def handle(args: argparse.Namespace) -> int:
     from pipeline.examples_command import generate_examples
 
     with errors.checking_request():
-        source, data_note = preflight.choose_source(args.source, args.tfds_name, args.tfds_data_dir)
-        settings = options.example_gen_settings(args, source)
-        preflight.inspect_data(settings)
+        settings, _, data_note = preflight.inspect_source(
+            args.source, functools.partial(options.example_gen_settings, args)
+        )
     if data_note:
         print(f"note: {data_note}")
     examples, candidates = generate_examples(

@@ -2,6 +2,7 @@
 
 import argparse
 import dataclasses
+import functools
 import os
 import sys
 from typing import Optional
@@ -75,9 +76,9 @@ def local_pipeline_config(args: argparse.Namespace) -> LocalRun:
     from pipeline import preflight  # pylint: disable=import-outside-toplevel
 
     with errors.checking_request():
-        source, data_note = preflight.choose_source(args.source, args.tfds_name, args.tfds_data_dir)
-        example_gen = options.example_gen_settings(args, source)
-        facts = preflight.inspect_data(example_gen)
+        example_gen, facts, data_note = preflight.inspect_source(
+            args.source, functools.partial(options.example_gen_settings, args)
+        )
         config = options.pipeline_config(
             args,
             example_gen=example_gen,

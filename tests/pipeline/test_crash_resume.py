@@ -11,7 +11,6 @@ its data, transform graph and evaluation must equal B's.
 About 3 minutes on 2 shared cores (three pipeline runs, one cut short).
 """
 
-import dataclasses
 import glob
 import json
 import math
@@ -31,10 +30,9 @@ from tensorflow.core.protobuf import saved_model_pb2
 from tfx.orchestration import metadata
 
 from components import movielens_example_gen
-from pipeline import config as config_lib
-from pipeline.kubeflow import beam_profiles
 from pipeline.local import runner as local_runner
 from pipeline.local.work_dir_lock import WorkDirBusyError, WorkDirLock
+from tests.pipeline.small_pipeline import small_config
 
 pytestmark = pytest.mark.slow
 
@@ -59,33 +57,6 @@ TRANSFORM_RELATIVE_TOLERANCE = 1e-12
 SUMMARY = movielens_example_gen.spec.SUMMARY_FILE
 
 
-def _config(work_dir: str) -> config_lib.PipelineConfig:
-    """The pipeline config of a work dir: ``test_pipeline_e2e``'s small synthetic run.
-
-    Args:
-      work_dir: The work directory (pipeline root, push destination and
-        metadata under it).
-
-    Returns:
-      The config.
-    """
-    return config_lib.PipelineConfig(
-        pipeline_name="crash_resume",
-        pipeline_root=os.path.join(work_dir, "root"),
-        push_destination=os.path.join(work_dir, "serving"),
-        example_gen=movielens_example_gen.Settings(
-            source="synthetic",
-            synthetic_config={"num_ratings": 3000, "seed": 5, "with_demographics": True},
-        ),
-        schema=config_lib.SCHEMA_ML_100K,
-        hyperparameters={"epochs": 2, "batch_size": 512},
-        evaluator=dataclasses.replace(
-            config_lib.PIPELINE_EVALUATOR_SETTINGS, min_margin_over_baselines=None
-        ),
-        beam_pipeline_args=beam_profiles.direct_runner_args(multi_processing=False),
-    )
-
-
 def run_pipeline(work_dir: str, emit=None) -> Tuple[local_runner.RunSummary, List[str]]:
     """Runs the pipeline on a work dir (also the killed subprocess's entry point).
 
@@ -107,7 +78,7 @@ def run_pipeline(work_dir: str, emit=None) -> Tuple[local_runner.RunSummary, Lis
             emit(line)
 
     summary = local_runner.run(
-        _config(work_dir),
+        small_config(work_dir, "crash_resume"),
         local_runner.metadata_path(work_dir),
         os.path.join(work_dir, "run.log"),
         emit=record,

@@ -1,7 +1,5 @@
 """The main command runs wherever it is typed: synthetic data when TFDS cannot be read."""
 
-import pytest
-
 from pipeline import cli, preflight
 from pipeline.cli import run
 
@@ -44,7 +42,15 @@ def test_an_explicit_tfds_source_offline_still_fails_clearly(tmp_path, monkeypat
     assert not (tmp_path / "work").exists()
 
 
-@pytest.mark.parametrize("source", ["synthetic", "grouplens"])
-def test_an_explicit_source_is_never_replaced(source, monkeypatch):
+def test_an_explicit_source_is_never_replaced(tmp_path, monkeypatch):
     monkeypatch.setattr(preflight, "check_tfds_available", _tfds_unavailable)
-    assert preflight.choose_source(source, "movielens/100k-ratings", None) == (source, None)
+    local = _local(["--source", "synthetic", "--synthetic-ratings", "5000"], tmp_path)
+    assert local.config.example_gen.synthetic_config["num_ratings"] == 5000
+    assert local.data_note is None
+
+
+def test_the_data_is_checked_once(tmp_path, monkeypatch):
+    checks = []
+    monkeypatch.setattr(preflight, "check_tfds_available", lambda *args, **kw: checks.append(args))
+    _local([], tmp_path)
+    assert len(checks) == 1

@@ -1,17 +1,15 @@
 """End-to-end: the whole pipeline on small synthetic data with LocalDagRunner."""
 
-import dataclasses
 import os
 
 import pytest
 
-from components import movielens_example_gen
-from pipeline.kubeflow import beam_profiles
 from pipeline import config as config_lib
 from pipeline import recommend
 from pipeline.local import runner as local_runner
 from pipeline.report import write_report
 from components.validation_gate import DataValidationError
+from tests.pipeline.small_pipeline import small_config
 
 pytestmark = pytest.mark.slow
 
@@ -29,19 +27,7 @@ ALL_COMPONENTS = {
 
 
 def _config(work_dir: str, with_demographics: bool = True) -> config_lib.PipelineConfig:
-    return config_lib.PipelineConfig(
-        pipeline_name="e2e",
-        pipeline_root=os.path.join(work_dir, "root"),
-        push_destination=os.path.join(work_dir, "serving"),
-        example_gen=movielens_example_gen.Settings(
-            source="synthetic",
-            synthetic_config={"num_ratings": 3000, "seed": 5, "with_demographics": with_demographics},
-        ),
-        schema=config_lib.SCHEMA_ML_100K,
-        hyperparameters={"epochs": 2, "batch_size": 512},
-        evaluator=dataclasses.replace(config_lib.PIPELINE_EVALUATOR_SETTINGS, min_margin_over_baselines=None),
-        beam_pipeline_args=beam_profiles.direct_runner_args(multi_processing=False),
-    )
+    return small_config(work_dir, "e2e", with_demographics)
 
 
 def _run(config, work_dir):
