@@ -2,7 +2,7 @@
 
 import dataclasses
 import time
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -105,16 +105,55 @@ def recommend(
       ValueError: If k is outside ``[1, K]``, the timestamp is not positive,
         or ``model_dir`` is not a complete SavedModel.
     """
+    return ask(load_model(model_dir), user_id, k, timestamp, include_rated)
+
+
+def load_model(model_dir: str) -> Any:
+    """Loads a pushed model to ask it several questions.
+
+    Args:
+      model_dir: A pushed SavedModel directory.
+
+    Returns:
+      The loaded SavedModel.
+
+    Raises:
+      ValueError: If ``model_dir`` is not a complete SavedModel.
+    """
     if not is_complete(model_dir):
         raise ValueError(
             f"{model_dir} is not a complete SavedModel (no saved_model.pb, no "
             "variables, or a damaged graph)"
         )
+    return tf.saved_model.load(model_dir)
+
+
+def ask(
+    model: Any,
+    user_id: str,
+    k: int,
+    timestamp: Optional[int] = None,
+    include_rated: bool = False,
+) -> Recommendations:
+    """``recommend`` on a model already loaded (``load_model``).
+
+    Args:
+      model: The loaded SavedModel.
+      user_id: The user.
+      k: How many movies, in ``[1, K]``.
+      timestamp: Query time in unix seconds (default: the model's default).
+      include_rated: Keep the movies the user rated in training.
+
+    Returns:
+      The recommendations and what they are based on.
+
+    Raises:
+      ValueError: If k is outside ``[1, K]`` or the timestamp is not positive.
+    """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     if timestamp is not None and timestamp <= 0:
         raise ValueError(f"timestamp must be unix seconds > 0, got {timestamp}")
-    model = tf.saved_model.load(model_dir)
     query = {features.USER_ID: user_id}
     rated = model.signatures["rated_movies"](
         examples=tf.constant([records.to_example(query).SerializeToString()])

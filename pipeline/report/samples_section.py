@@ -157,13 +157,14 @@ def samples(model_dir: str, train_examples: Sequence[Found], eval_examples: Sequ
     """
     train = read_ratings(train_examples, "train")
     evaluation = read_ratings(eval_examples, "eval")
+    model = recommend_lib.load_model(model_dir)
     return [
         Sample(
             user_id=user,
             kind=kind,
             rated=_ratings_of(train, user),
             held_out=_ratings_of(evaluation, user),
-            recommendations=recommend_lib.recommend(model_dir, user, TOP_K),
+            recommendations=recommend_lib.ask(model, user, TOP_K),
         )
         for user, kind in pick_users(train, evaluation).items()
     ]
