@@ -31,9 +31,9 @@ def _config(work_dir: str, ratings: int, day: int, days: int, cache: bool) -> co
             source="synthetic",
             synthetic_config={"num_ratings": ratings, "seed": 0, "num_spans": day},
             split_mode="temporal",
+            window_spans=days,
         ),
         warm_start=True,
-        window_spans=days,
         analyzer_cache=cache,
         beam_pipeline_args=beam_profiles.direct_runner_args(multi_processing=False),
     )

@@ -53,9 +53,6 @@ class Deployment:
       builtin_resolvers: Whether TFX's own resolver nodes run (the latest
         analyzer cache; warm start needs none). Kubeflow Pipelines'
         open-source backend runs none; Vertex AI and LocalDagRunner do.
-      custom_resolvers: Whether a resolver with this project's own strategy
-        (the rolling span window) runs; only LocalDagRunner's in-process
-        resolution can.
       trainer_cpu: CPU limit of the Trainer's container (None: the
         cluster's default; ignored by LocalDagRunner).
       trainer_memory_gb: Memory limit of the Trainer's container, in GB.
@@ -63,7 +60,6 @@ class Deployment:
 
     schema_dir: str = SCHEMA_DIR
     builtin_resolvers: bool = True
-    custom_resolvers: bool = True
     trainer_cpu: Optional[float] = None
     trainer_memory_gb: Optional[float] = None
 
@@ -106,9 +102,6 @@ class PipelineConfig:
         ``create_pipeline``).
       warm_start: Start the Trainer from the model being served (the newest
         complete version under ``push_destination``).
-      window_spans: Train on the newest N spans the ExampleGen produced (a
-        rolling window; 1: only the span this run read). The Evaluator
-        always measures on the newest span's eval split.
       analyzer_cache: Reuse tf.Transform analyzer results of spans already
         analysed (the previous run's cache), so a window run analyses only
         new spans.
@@ -126,7 +119,6 @@ class PipelineConfig:
     hyperparameters: Dict[str, Any] = dataclasses.field(default_factory=dict)
     evaluator: retrieval_evaluator.Settings = PIPELINE_EVALUATOR_SETTINGS
     warm_start: bool = False
-    window_spans: int = 1
     analyzer_cache: bool = False
     beam_pipeline_args: List[str] = dataclasses.field(default_factory=list)
     enable_cache: bool = True

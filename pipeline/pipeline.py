@@ -32,31 +32,10 @@ from components.retrieval_evaluator import spec as evaluator_spec
 from components.retrieval_trainer import RetrievalTrainer
 from components.versioned_pusher import VersionedPusher
 from pipeline import config as config_lib
-from components.span_window import LatestSpansStrategy
 from components.validation_gate import ValidationGate
 from transform_fn import features, preprocessing
 
-SPAN_WINDOW_RESOLVER_ID = "span_window_resolver"
 ANALYZER_CACHE_RESOLVER_ID = "analyzer_cache_resolver"
-
-
-def _span_window(example_gen, window_spans: int) -> Optional[Resolver]:
-    """The newest ``window_spans`` spans of examples, or None for just this run's."""
-    if window_spans <= 1:
-        return None
-    # A channel by producer id resolves every span the ExampleGen ever wrote
-    # (its output channel resolves only this run's); run after it all the same.
-    window = Resolver(
-        strategy_class=LatestSpansStrategy,
-        config={"num_spans": window_spans},
-        examples=Channel(
-            type=standard_artifacts.Examples,
-            producer_component_id=example_gen.id,
-            output_key="examples",
-        ),
-    ).with_id(SPAN_WINDOW_RESOLVER_ID)
-    window.add_upstream_node(example_gen)
-    return window
 
 
 def _analyzer_cache() -> Resolver:
@@ -94,16 +73,6 @@ def query_time_for_split(split_mode: str) -> str:
     return modes[split_mode]
 
 
-def _check_deployment(config: config_lib.PipelineConfig, deployment: config_lib.Deployment) -> None:
-    """Refuses settings the deployment cannot run."""
-    if config.window_spans > 1 and not deployment.custom_resolvers:
-        raise ValueError(
-            "--window-spans > 1 resolves spans with a custom resolver strategy, which only "
-            "LocalDagRunner runs (TFX's Kubeflow compiler knows only the latest-artifact and "
-            "latest-blessed-model resolvers); on a cluster each run trains on the span it reads"
-        )
-
-
 def _trainer_resources(trainer: RetrievalTrainer, deployment: config_lib.Deployment) -> None:
     """Sets the Trainer container's CPU and memory limits, when given."""
     if not (deployment.trainer_cpu or deployment.trainer_memory_gb):
@@ -125,11 +94,11 @@ def create_pipeline(
 ) -> Pipeline:
     """Builds the pipeline; reads no file and starts nothing.
 
-    Resolver nodes are in the pipeline only where their output is used (the
-    analyzer cache with ``analyzer_cache``, the span window with
-    ``window_spans > 1``) and the deployment runs them. Warm start needs
-    none: the Trainer reads the served model under the push destination,
-    which must be readable where the Trainer runs.
+    A resolver node is in the pipeline only where its output is used (the
+    analyzer cache with ``analyzer_cache``) and the deployment runs it. The
+    rolling window of spans needs none (the ExampleGen reads the window),
+    nor does warm start: the Trainer reads the served model under the push
+    destination, which must be readable where the Trainer runs.
 
     Args:
       config: Every setting.
@@ -140,11 +109,7 @@ def create_pipeline(
 
     Returns:
       The TFX pipeline.
-
-    Raises:
-      ValueError: If the settings need a resolver the deployment cannot run.
     """
-    _check_deployment(config, deployment)
     example_gen = MovieLensExampleGen(config.example_gen)
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = ImportSchemaGen(
@@ -154,13 +119,11 @@ def create_pipeline(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
     validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
-    window = _span_window(example_gen, config.window_spans)
     analyzer_cache = (
         _analyzer_cache() if config.analyzer_cache and deployment.builtin_resolvers else None
     )
-    training_examples = window.outputs["examples"] if window else example_gen.outputs["examples"]
     transform = Transform(
-        examples=training_examples,
+        examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=config_lib.PREPROCESSING_FN,
         custom_config={features.BUCKETING_CONFIG_KEY: config.bucketing},
@@ -176,7 +139,7 @@ def create_pipeline(
     )
     transform.add_upstream_node(validation_gate)
     trainer = RetrievalTrainer(
-        examples=training_examples,
+        examples=example_gen.outputs["examples"],
         transform_graph=transform.outputs["transform_graph"],
         candidates=example_gen.outputs["candidates"],
         run_fn=config_lib.RUN_FN,
@@ -188,9 +151,6 @@ def create_pipeline(
         model=trainer.outputs["model"],
         examples=example_gen.outputs["examples"],
         candidates=example_gen.outputs["candidates"],
-        # The Trainer's window of spans is the training data (the newest
-        # span's eval split is what is measured).
-        train_examples=window.outputs["examples"] if window else None,
         settings=dataclasses.replace(
             config.evaluator,
             query_time=query_time_for_split(config.example_gen.split_mode),
@@ -213,7 +173,6 @@ def create_pipeline(
                 schema_gen,
                 example_validator,
                 validation_gate,
-                window,
                 analyzer_cache,
                 transform,
                 trainer,

@@ -34,14 +34,15 @@ class Driver(example_gen_driver.Driver):
           component_info: Unused.
 
         Returns:
-          The properties with ``span`` resolved and ``input_fingerprint`` set.
+          The properties with ``span`` resolved (the window's newest) and
+          ``input_fingerprint`` set (of the whole window).
         """
         del pipeline_info, component_info
         settings = Settings.from_exec_properties(exec_properties)
-        resolved = spans.resolve(settings)
+        window = spans.resolve_window(settings)
         resolved_properties = dict(exec_properties)
-        resolved_properties[spec.SPAN_KEY] = resolved.span
-        resolved_properties[spec.FINGERPRINT_KEY] = spans.fingerprint(settings, resolved)
+        resolved_properties[spec.SPAN_KEY] = window[-1].span
+        resolved_properties[spec.FINGERPRINT_KEY] = spans.window_fingerprint(settings, window)
         return resolved_properties
 
     def run(

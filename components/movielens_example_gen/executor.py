@@ -8,7 +8,7 @@ executor only picks the source, splits, writes and reports.
 
 import json
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence, Tuple
 
 import apache_beam as beam
 from tfx import types
@@ -31,7 +31,7 @@ from components.progress_log import log_progress
 
 
 def read_source(
-    pipeline: beam.Pipeline, settings: Settings, resolved: spans.ResolvedSource
+    pipeline: beam.Pipeline, settings: Settings, resolved: spans.ResolvedSource, label: str = ""
 ) -> SourceOutput:
     """Adds the reading of the configured source to a pipeline.
 
@@ -39,6 +39,7 @@ def read_source(
       pipeline: The Beam pipeline.
       settings: The ExampleGen settings.
       resolved: The span to read.
+      label: Appended to the Beam labels, so that several spans can be read.
 
     Returns:
       The source's ratings, movies and bad rows.
@@ -50,16 +51,18 @@ def read_source(
         layout = formats.detect_layout(resolved.input_path)
         archive.check_intact(layout.files())
         log_progress("reading GroupLens %s from %s", layout.format_name, resolved.input_path)
-        return pipeline | "ReadGroupLens" >> ReadGroupLens(
+        return pipeline | f"ReadGroupLens{label}" >> ReadGroupLens(
             layout, settings.keep_duplicate_ratings
         )
     if settings.source == spec.SOURCE_TFDS:
         log_progress("reading TFDS %s", settings.tfds_name)
-        return pipeline | "ReadTfds" >> ReadTfds(
+        return pipeline | f"ReadTfds{label}" >> ReadTfds(
             settings.tfds_name, settings.tfds_data_dir, settings.tfds_download
         )
     log_progress("generating synthetic ratings of span %d", resolved.span)
-    return pipeline | "ReadSynthetic" >> ReadSynthetic(settings.synthetic_config, resolved.span)
+    return pipeline | f"ReadSynthetic{label}" >> ReadSynthetic(
+        settings.synthetic_config, resolved.span
+    )
 
 
 class Executor(base_beam_executor.BaseBeamExecutor):
@@ -85,22 +88,21 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         """
         del input_dict
         settings = Settings.from_exec_properties(exec_properties)
-        resolved = spans.resolve(settings)
+        window = spans.resolve_window(settings)
         examples = artifact_utils.get_single_instance(output_dict[spec.EXAMPLES_KEY])
         candidates = artifact_utils.get_single_instance(output_dict[spec.CANDIDATES_KEY])
         summary_path = os.path.join(examples.uri, spec.SUMMARY_FILE)
 
         with self._make_beam_pipeline() as pipeline:
-            source = read_source(pipeline, settings, resolved)
-            train, evaluation = source.rating_batches | "Split" >> splits.SplitRatings(
-                settings.split
-            )
+            sources, train, evaluation = _read_window(pipeline, settings, window, examples.uri)
             collections = {
                 split_rules.TRAIN: train,
                 split_rules.EVAL: evaluation,
-                spec.CANDIDATES_SPLIT: source.movies | "MovieBatch" >> beam.combiners.ToList(),
+                spec.CANDIDATES_SPLIT: sources[-1].movies | "MovieBatch" >> beam.combiners.ToList(),
             }
             for name, collection in collections.items():
+                if name == split_rules.TRAIN and len(window) > 1:
+                    continue  # Written span by span (_read_window).
                 uri = candidates.uri if name == spec.CANDIDATES_SPLIT else examples.uri
                 _ = collection | f"Write{name}" >> outputs.WriteRecords(
                     outputs.split_uri(uri, name)
@@ -111,7 +113,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 )
                 for name, collection in collections.items()
             }
-            bad_rows, duplicates = source.bad_rows | "SetApartDuplicates" >> beam.Partition(
+            every_bad_row = (
+                [source.bad_rows for source in sources] | "BadRowsOfWindow" >> beam.Flatten()
+            )
+            bad_rows, duplicates = every_bad_row | "SetApartDuplicates" >> beam.Partition(
                 lambda row, _: int(isinstance(row, DuplicateRating)), 2
             )
             bad = bad_rows | "BadRows" >> outputs.SummarizeBadRows()
@@ -136,9 +141,44 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
         summary = outputs.read_summary(summary_path)
         _log_written(summary["num_examples"], settings)
-        _record_properties(examples, candidates, settings, resolved, exec_properties, summary)
+        _record_properties(examples, candidates, settings, window, exec_properties, summary)
         check_tolerance(BadRowsSummary(**summary["bad_rows"]), settings.max_bad_rows)
         check_no_empty_split(summary["num_examples"], settings)
+
+
+def _read_window(
+    pipeline: beam.Pipeline,
+    settings: Settings,
+    window: Sequence[spans.ResolvedSource],
+    examples_uri: str,
+) -> Tuple[List[SourceOutput], beam.PCollection, beam.PCollection]:
+    """Reads and splits every span of the window.
+
+    Of a window of several spans, each span's train split is written here
+    under its own file prefix (``outputs.span_file_prefix``); only the
+    newest span's eval split is kept: the older ones were measured in their
+    own runs, and none of them is trained on.
+
+    Returns:
+      The sources (oldest first), the window's train batches and the newest
+      span's eval batches.
+    """
+    sources, train_parts = [], []
+    for resolved in window:
+        label = f"Span{resolved.span}" if len(window) > 1 else ""
+        source = read_source(pipeline, settings, resolved, label)
+        train_part, evaluation = source.rating_batches | f"Split{label}" >> splits.SplitRatings(
+            settings.split
+        )
+        sources.append(source)
+        train_parts.append(train_part)
+        if len(window) > 1:
+            _ = train_part | f"Writetrain{label}" >> outputs.WriteRecords(
+                outputs.split_uri(examples_uri, split_rules.TRAIN), resolved.span
+            )
+    if len(window) == 1:
+        return sources, train_parts[0], evaluation
+    return sources, train_parts | "TrainOfWindow" >> beam.Flatten(), evaluation
 
 
 def check_no_empty_split(counts: Dict[str, int], settings: Settings) -> None:
@@ -204,19 +244,29 @@ def _record_properties(
     examples: types.Artifact,
     candidates: types.Artifact,
     settings: Settings,
-    resolved: spans.ResolvedSource,
+    window: Sequence[spans.ResolvedSource],
     exec_properties: Dict[str, Any],
     summary: Dict[str, Any],
 ) -> None:
     examples.split_names = artifact_utils.encode_split_names(list(split_rules.SPLIT_NAMES))
     candidates.split_names = artifact_utils.encode_split_names([spec.CANDIDATES_SPLIT])
-    fingerprint = exec_properties.get(spec.FINGERPRINT_KEY) or spans.fingerprint(
-        settings, resolved
+    fingerprint = exec_properties.get(spec.FINGERPRINT_KEY) or spans.window_fingerprint(
+        settings, window
     )
+    examples.set_string_custom_property(
+        spec.WINDOW_PROPERTY,
+        json.dumps(
+            [
+                {"span": resolved.span, "fingerprint": spans.fingerprint(settings, resolved)}
+                for resolved in window
+            ]
+        ),
+    )
+    newest = window[-1].span
     for artifact in (examples, candidates):
-        artifact.span = resolved.span
+        artifact.span = newest
         # TFX's span resolvers (SpanRangeStrategy, ...) read the custom property.
-        artifact.set_int_custom_property(spec.SPAN_KEY, resolved.span)
+        artifact.set_int_custom_property(spec.SPAN_KEY, newest)
         artifact.set_string_custom_property(spec.FINGERPRINT_KEY, fingerprint)
         artifact.set_string_custom_property(spec.SOURCE_PROPERTY, settings.source)
     for name, count in summary["num_examples"].items():

@@ -2,7 +2,7 @@
 
 import json
 import os
-from typing import Any, Callable, Dict, List, Mapping, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import apache_beam as beam
 import tensorflow as tf
@@ -14,18 +14,20 @@ from components.movielens_example_gen.bad_rows import SAMPLE_SIZE, BadRowsSummar
 
 @beam.ptransform_fn
 def WriteRecords(  # pylint: disable=invalid-name
-    record_batches: beam.PCollection, split_uri: str
+    record_batches: beam.PCollection, split_uri: str, span: Optional[int] = None
 ) -> beam.pvalue.PDone:
     """Writes batches of records as gzipped TFRecords of ``tf.train.Example``.
 
     The files are named as TFX's own ExampleGens name them
-    (``data_tfrecord-*.gz``). Like TFX's ``WriteSplit``, the examples are
-    shuffled before writing, here as whole serialized batches: shuffling
-    single examples costs ~3 s per 100k on the DirectRunner.
+    (``data_tfrecord-*.gz``), after ``span_file_prefix`` when a span is
+    given. Like TFX's ``WriteSplit``, the examples are shuffled before
+    writing, here as whole serialized batches: shuffling single examples
+    costs ~3 s per 100k on the DirectRunner.
 
     Args:
       record_batches: Lists of records (``records.py``, ``batches.py``).
       split_uri: The split folder of an Examples artifact (``Split-<name>``).
+      span: The span the records come from, when a split holds several.
 
     Returns:
       The write's PDone.
@@ -37,7 +39,10 @@ def WriteRecords(  # pylint: disable=invalid-name
         | "Unbatch" >> batches.Unbatch()
         | "Write"
         >> beam.io.WriteToTFRecord(
-            os.path.join(split_uri, write_split.DEFAULT_TF_RECORD_FILE_NAME),
+            os.path.join(
+                split_uri,
+                write_split.DEFAULT_TF_RECORD_FILE_NAME if span is None else span_file_prefix(span),
+            ),
             file_name_suffix=".gz",
         )
     )
@@ -137,6 +142,19 @@ def read_summary(path: str) -> Dict[str, Any]:
     """
     with tf.io.gfile.GFile(path) as handle:
         return json.load(handle)
+
+
+def span_file_prefix(span: int) -> str:
+    """The name prefix of a span's files in a split that holds several spans.
+
+    Args:
+      span: The span number.
+
+    Returns:
+      ``span-<k, 6 digits>-data_tfrecord``: one file pattern per span, which
+      is how the analyzer cache tells the spans apart.
+    """
+    return f"span-{span:06d}-{write_split.DEFAULT_TF_RECORD_FILE_NAME}"
 
 
 def split_uri(artifact_uri: str, split: str) -> str:

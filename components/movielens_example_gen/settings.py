@@ -37,6 +37,10 @@ class Settings:
         the ``examples`` artifact's properties. Above it the run fails
         naming file, line and reason of the first ones.
       span: The span to read; ``spec.LATEST_SPAN`` (-1) for the newest.
+      window_spans: Read a rolling window of up to this many spans, ending
+        at ``span``: ``train`` holds the train splits of them all, ``eval``
+        only the newest span's (what a retrain is measured on), and the
+        corpus is the newest span's. 1: that span alone.
       keep_duplicate_ratings: For ``grouplens``: keep a rating line equal to
         an earlier one (same user, movie, rating and timestamp). By default
         it is dropped, as the same event recorded twice; either way it is
@@ -54,6 +58,7 @@ class Settings:
     max_bad_rows: int = 0
     span: int = spec.LATEST_SPAN
     keep_duplicate_ratings: bool = False
+    window_spans: int = 1
 
     def __post_init__(self):
         """Checks the settings.
@@ -75,6 +80,8 @@ class Settings:
             raise ValueError(
                 f"tfds_name must name a '-ratings' builder, got {self.tfds_name!r}"
             )
+        if self.window_spans < 1:
+            raise ValueError(f"window_spans must be >= 1, got {self.window_spans}")
         if self.max_bad_rows < 0:
             raise ValueError(f"max_bad_rows must be >= 0, got {self.max_bad_rows}")
         SplitConfig(mode=self.split_mode, eval_fraction=self.eval_fraction)  # Checks both.

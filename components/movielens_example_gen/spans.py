@@ -6,6 +6,9 @@ new span, and a run reads the newest one or a requested one. Synthetic data
 has ``num_spans`` time windows (days); span ``k`` is the k-th window. TFDS
 releases are a single span, 0.
 
+A run may read a rolling window of the newest spans (``Settings.window_spans``)
+rather than one: ``resolve_window`` pins it, oldest first.
+
 The fingerprint covers what the run reads (file contents, or the generator's
 settings), so that TFX's cache never reuses examples of changed data.
 """
@@ -14,7 +17,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from typing import Optional
+from typing import Dict, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
@@ -69,6 +72,57 @@ def resolve(settings: Settings) -> ResolvedSource:
     return ResolvedSource(0, None)
 
 
+def resolve_window(settings: Settings) -> Tuple[ResolvedSource, ...]:
+    """Pins the rolling window of spans a run reads.
+
+    The window ends at the span ``resolve`` pins and holds up to
+    ``settings.window_spans`` spans: the newest ones at or before it that
+    exist (GroupLens drops may have gaps; there may be fewer than asked).
+
+    Args:
+      settings: The ExampleGen settings.
+
+    Returns:
+      The spans, oldest first; the last is ``resolve(settings)``.
+
+    Raises:
+      FileNotFoundError: As ``resolve``.
+      ValueError: As ``resolve``.
+    """
+    newest = resolve(settings)
+    if settings.window_spans == 1:
+        return (newest,)
+    if settings.source == spec.SOURCE_GROUPLENS and SPAN_PLACEHOLDER in settings.input_path:
+        earlier = sorted(
+            span for span in _grouplens_spans(settings.input_path) if span < newest.span
+        )[-(settings.window_spans - 1):]
+        return tuple(
+            ResolvedSource(span, settings.input_path.replace(SPAN_PLACEHOLDER, str(span)))
+            for span in earlier
+        ) + (newest,)
+    first = max(0, newest.span - settings.window_spans + 1)
+    return tuple(ResolvedSource(span, None) for span in range(first, newest.span)) + (newest,)
+
+
+def window_fingerprint(settings: Settings, window: Sequence[ResolvedSource]) -> str:
+    """Fingerprints what a run over a window of spans reads.
+
+    Args:
+      settings: The ExampleGen settings.
+      window: The spans (``resolve_window``).
+
+    Returns:
+      The span's ``fingerprint`` for a window of one; else a SHA-256 of the
+      spans' numbers and fingerprints.
+    """
+    if len(window) == 1:
+        return fingerprint(settings, window[0])
+    digest = hashlib.sha256()
+    for resolved in window:
+        digest.update(f"{resolved.span}={fingerprint(settings, resolved)}\n".encode())
+    return f"sha256:{digest.hexdigest()}"
+
+
 def fingerprint(settings: Settings, resolved: ResolvedSource) -> str:
     """Fingerprints what a run of the settings reads.
 
@@ -116,6 +170,15 @@ def _resolve_grouplens(input_path: str, requested: int) -> ResolvedSource:
         if not tf.io.gfile.exists(path):
             raise FileNotFoundError(f"span {requested} not found: {path} does not exist")
         return ResolvedSource(requested, path)
+    spans = _grouplens_spans(input_path)
+    if not spans:
+        raise FileNotFoundError(f"no span matches {input_path}")
+    latest = max(spans)
+    return ResolvedSource(latest, spans[latest])
+
+
+def _grouplens_spans(input_path: str) -> Dict[int, str]:
+    """Span number to path, for every drop matching a ``{SPAN}`` input path."""
     prefix, suffix = input_path.split(SPAN_PLACEHOLDER, 1)
     pattern = re.compile(re.escape(prefix) + r"(\d+)" + re.escape(suffix) + "$")
     spans = {}
@@ -123,10 +186,7 @@ def _resolve_grouplens(input_path: str, requested: int) -> ResolvedSource:
         match = pattern.match(path.rstrip("/"))
         if match:
             spans[int(match.group(1))] = path.rstrip("/")
-    if not spans:
-        raise FileNotFoundError(f"no span matches {input_path}")
-    latest = max(spans)
-    return ResolvedSource(latest, spans[latest])
+    return spans
 
 
 def _files_under(location: str):

@@ -31,6 +31,8 @@ DUPLICATE_RATINGS_COUNT_PROPERTY = "duplicate_ratings_count"
 NUM_EXAMPLES_PROPERTY_PREFIX = "num_examples_"
 SYNTHETIC_QUALITY_PROPERTY = "synthetic_quality"
 SOURCE_PROPERTY = "source"
+# The spans read, oldest first, as JSON ``[{"span": k, "fingerprint": f}, ...]``.
+WINDOW_PROPERTY = "window"
 
 LATEST_SPAN = -1
 

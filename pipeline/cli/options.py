@@ -95,6 +95,9 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
                        help="share of ratings in the eval split")
     group.add_argument("--max-bad-rows", type=int, default=defaults.max_bad_rows,
                        help="malformed input rows tolerated (counted and reported)")
+    group.add_argument("--window-spans", type=int, default=defaults.window_spans,
+                       help="read a rolling window of the newest N spans: train on all of "
+                            "their train splits, measure on the newest span's eval split")
     group.add_argument("--keep-duplicate-ratings", action="store_true",
                        help="keep exact duplicate rating lines of GroupLens files instead "
                             "of dropping them (counted and reported either way)")
@@ -117,8 +120,6 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                             "'{\"epochs\": 10, \"tower_layers\": [128]}'")
     group.add_argument("--warm-start", action="store_true",
                        help="start training from the model being served (the newest pushed version)")
-    group.add_argument("--window-spans", type=int, default=1,
-                       help="train on the newest N spans (rolling window)")
     group.add_argument("--analyzer-cache", action="store_true",
                        help="reuse tf.Transform analysis of spans analysed before")
     group.add_argument("--top-ks", type=cutoffs, default=",".join(map(str, rules.top_ks)),
@@ -241,6 +242,7 @@ def example_gen_settings(
         max_bad_rows=args.max_bad_rows,
         span=args.span,
         keep_duplicate_ratings=args.keep_duplicate_ratings,
+        window_spans=args.window_spans,
     )
 
 
@@ -321,7 +323,6 @@ def pipeline_config(
         hyperparameters=hyperparameters(args.hyperparameters),
         evaluator=evaluator_settings(args),
         warm_start=args.warm_start,
-        window_spans=args.window_spans,
         analyzer_cache=args.analyzer_cache,
         beam_pipeline_args=beam_pipeline_args,
         enable_cache=enable_cache,

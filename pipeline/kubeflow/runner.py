@@ -100,15 +100,13 @@ def deployment(settings: KubeflowSettings):
 
     Returns:
       The ``config.Deployment``: schemas read where the tasks see them, TFX's
-      resolver nodes only on Vertex AI, no custom resolver, the Trainer's
-      resource limits.
+      resolver nodes only on Vertex AI, the Trainer's resource limits.
     """
     from pipeline import config as config_lib  # pylint: disable=import-outside-toplevel
 
     return config_lib.Deployment(
         schema_dir=settings.schema_dir,
         builtin_resolvers=settings.target == TARGET_VERTEX,
-        custom_resolvers=False,
         trainer_cpu=settings.trainer_cpu,
         trainer_memory_gb=settings.trainer_memory_gb,
     )
@@ -129,10 +127,6 @@ def build_pipeline(config, settings: KubeflowSettings):
 
     Returns:
       The ``tfx.dsl.Pipeline``, ready for ``KubeflowV2DagRunner``.
-
-    Raises:
-      ValueError: If a rolling span window is asked for (its custom resolver
-        runs only under LocalDagRunner).
     """
     from pipeline.pipeline import create_pipeline  # pylint: disable=import-outside-toplevel
 

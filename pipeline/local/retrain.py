@@ -212,7 +212,7 @@ def retrain(
             emit(decision.reason)
             return None
         emit(
-            f"Retraining on span {current.span} (window of {config.window_spans} span(s)): "
+            f"Retraining on span {current.span} (window of {config.example_gen.window_spans} span(s)): "
             f"{decision.reason}."
         )
         state = {**dataclasses.asdict(current), "started": _now(), "finished": None}

@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from components.movielens_example_gen import bad_rows, spec
+from components import movielens_example_gen
+from components.movielens_example_gen import bad_rows, spans, spec
 from components.movielens_example_gen.split_rules import TEMPORAL
 from tests.components import grouplens_fixtures as fixtures
 from tests.components.example_gen_testing import properties, read_split, run_executor
@@ -83,6 +84,38 @@ def test_newest_span_is_read_when_input_path_has_span_placeholder(tmp_path):
     assert examples.span == 2
     written = read_split(examples.uri, "train") + read_split(examples.uri, "eval")
     assert len(written) == len(fixtures.RATINGS) + 1
+
+
+def test_a_window_of_spans_trains_on_each_spans_train_split_and_measures_the_newest(tmp_path):
+    for span in (1, 3, 4):  # Span 2 was never delivered: the window skips the gap.
+        fixtures.write_100k(str(tmp_path / f"span-{span}"))
+    input_path = str(tmp_path / "span-{SPAN}" / "ml-100k")
+    single, _ = run_executor(str(tmp_path / "single"), properties(input_path=input_path))
+    examples, candidates = run_executor(
+        str(tmp_path / "window"), properties(input_path=input_path, window_spans=2)
+    )
+    one_span_train = read_split(single.uri, "train")
+    train = read_split(examples.uri, "train")
+    assert len(train) == 2 * len(one_span_train)
+    assert read_split(examples.uri, "eval") == read_split(single.uri, "eval")
+    assert examples.span == candidates.span == 4
+    window = json.loads(examples.get_string_custom_property(spec.WINDOW_PROPERTY))
+    assert [entry["span"] for entry in window] == [3, 4]
+    prefixes = {name.split("-data_tfrecord")[0] for name in os.listdir(f"{examples.uri}/Split-train")}
+    assert prefixes == {"span-000003", "span-000004"}
+    assert examples.get_int_custom_property("num_examples_train") == len(train)
+
+
+def test_a_change_to_an_older_span_of_the_window_changes_the_fingerprint(tmp_path):
+    for span in (1, 2):
+        fixtures.write_100k(str(tmp_path / f"span-{span}"))
+    settings = movielens_example_gen.Settings(
+        source="grouplens", input_path=str(tmp_path / "span-{SPAN}" / "ml-100k"), window_spans=2
+    )
+    before = spans.window_fingerprint(settings, spans.resolve_window(settings))
+    with open(tmp_path / "span-1" / "ml-100k" / "u.data", "a", encoding="latin-1") as handle:
+        handle.write("1\t5\t4\t890000000\n")
+    assert spans.window_fingerprint(settings, spans.resolve_window(settings)) != before
 
 
 def test_missing_archive_error_names_the_path(tmp_path):

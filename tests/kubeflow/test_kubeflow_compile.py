@@ -233,8 +233,14 @@ def test_settings_are_checked():
 def test_span_window_and_analyzer_cache_on_the_kubeflow_target(tmp_path, capsys):
     args = ["compile", "--pipeline-root", kubeflow_fixtures.PIPELINE_ROOT, "--image", kubeflow_fixtures.IMAGE,
             "--output", str(tmp_path / "spec.json"), *kubeflow_fixtures.SOURCE_ARGS]
-    assert cli.main([*args, "--window-spans", "3"]) == 2
-    assert "--window-spans > 1" in capsys.readouterr().err
+    assert cli.main([*args, "--window-spans", "3"]) == 0
+    with open(tmp_path / "spec.json", encoding="utf-8") as handle:
+        tasks = json.load(handle)["pipelineSpec"]["root"]["dag"]["tasks"]
+    # The ExampleGen reads the window itself: no resolver task.
+    assert set(tasks) == CONTAINER_TASKS
+    window = tasks["MovieLensExampleGen"]["inputs"]["parameters"]["window_spans"]
+    assert window["runtimeValue"]["constant"] == 3
+    capsys.readouterr()
     assert cli.main([*args, "--analyzer-cache"]) == 0
     assert "analyses its data afresh" in capsys.readouterr().err
     with open(tmp_path / "spec.json", encoding="utf-8") as handle:

@@ -27,16 +27,18 @@ DEPLOYMENTS = {
 }
 
 
-def _evaluator(tmp_path, split_mode="random", window_spans=1, **rules):
-    config = config_lib.PipelineConfig(
+def _config(tmp_path, split_mode="random", window_spans=1, **rules):
+    return config_lib.PipelineConfig(
         pipeline_name="wiring",
         pipeline_root=str(tmp_path / "root"),
         push_destination=str(tmp_path / "serving"),
-        example_gen=movielens_example_gen.Settings(split_mode=split_mode),
+        example_gen=movielens_example_gen.Settings(split_mode=split_mode, window_spans=window_spans),
         evaluator=dataclasses.replace(config_lib.PIPELINE_EVALUATOR_SETTINGS, **rules),
-        window_spans=window_spans,
     )
-    pipeline = create_pipeline(config)
+
+
+def _evaluator(tmp_path, split_mode="random", window_spans=1, **rules):
+    pipeline = create_pipeline(_config(tmp_path, split_mode, window_spans, **rules))
     (evaluator,) = [c for c in pipeline.components if isinstance(c, RetrievalEvaluator)]
     return evaluator
 
@@ -62,10 +64,19 @@ def test_query_time_follows_the_split_mode():
         query_time_for_split("by_user")
 
 
-def test_a_span_window_is_the_evaluators_training_data(tmp_path):
-    evaluator = _evaluator(tmp_path, split_mode="temporal", window_spans=3)
-    train = evaluator.inputs[evaluator_spec.TRAIN_EXAMPLES_KEY]
-    assert train.producer_component_id == "span_window_resolver"
+@pytest.mark.parametrize("target", sorted(DEPLOYMENTS))
+def test_a_span_window_is_read_by_the_example_gen_with_no_resolver(tmp_path, target):
+    pipeline = create_pipeline(
+        _config(tmp_path, split_mode="temporal", window_spans=3), deployment=DEPLOYMENTS[target]
+    )
+    assert not [c for c in pipeline.components if isinstance(c, Resolver)]
+    (example_gen,) = [c for c in pipeline.components if c.id == "MovieLensExampleGen"]
+    assert example_gen.exec_properties["window_spans"] == 3
+    (evaluator,) = [c for c in pipeline.components if isinstance(c, RetrievalEvaluator)]
+    # The window's train split is the training data: no second input for it.
+    assert evaluator_spec.TRAIN_EXAMPLES_KEY not in evaluator.inputs
+    (trainer,) = [c for c in pipeline.components if isinstance(c, RetrievalTrainer)]
+    assert trainer.inputs["examples"].producer_component_id == "MovieLensExampleGen"
 
 
 def test_pipeline_and_component_defaults_are_the_settings_modules(tmp_path):
