@@ -1,6 +1,8 @@
 """Every setting of the pipeline, in one place, with defaults."""
 
 import dataclasses
+import hashlib
+import json
 import os
 from typing import Any, Dict, List, Optional
 
@@ -56,12 +58,17 @@ class Deployment:
       trainer_cpu: CPU limit of the Trainer's container (None: the
         cluster's default; ignored by LocalDagRunner).
       trainer_memory_gb: Memory limit of the Trainer's container, in GB.
+      runtime_parameters: Whether what a recurring run sets (the span, the
+        GroupLens input path, hyperparameter overrides) are pipeline
+        parameters (``RUNTIME_PARAMETERS``) with the settings as defaults;
+        LocalDagRunner takes the settings as they are.
     """
 
     schema_dir: str = SCHEMA_DIR
     builtin_resolvers: bool = True
     trainer_cpu: Optional[float] = None
     trainer_memory_gb: Optional[float] = None
+    runtime_parameters: bool = False
 
     def __post_init__(self):
         for name in ("trainer_cpu", "trainer_memory_gb"):
@@ -102,6 +109,10 @@ class PipelineConfig:
         ``create_pipeline``).
       warm_start: Start the Trainer from the model being served (the newest
         complete version under ``push_destination``).
+      skip_unchanged: Run a ``RetrainGate`` first: when the newest span, its
+        window's data, the settings and the code equal those of the last
+        completed run (recorded under the pipeline root), nothing else
+        runs. What ``retrain`` and a scheduled cluster run use.
       analyzer_cache: Reuse tf.Transform analyzer results of spans already
         analysed (the previous run's cache), so a window run analyses only
         new spans.
@@ -119,6 +130,7 @@ class PipelineConfig:
     hyperparameters: Dict[str, Any] = dataclasses.field(default_factory=dict)
     evaluator: retrieval_evaluator.Settings = PIPELINE_EVALUATOR_SETTINGS
     warm_start: bool = False
+    skip_unchanged: bool = False
     analyzer_cache: bool = False
     beam_pipeline_args: List[str] = dataclasses.field(default_factory=list)
     enable_cache: bool = True
@@ -131,6 +143,31 @@ class PipelineConfig:
             the model would return fewer movies than the Evaluator's largest k.
         """
         check_trainer_settings(self.hyperparameters, self.evaluator)
+
+
+# PipelineConfig fields that change how the pipeline runs, not what it makes.
+_RUNTIME_FIELDS = ("beam_pipeline_args", "enable_cache", "skip_unchanged")
+
+
+def settings_fingerprint(config: PipelineConfig) -> str:
+    """Hashes the settings that decide what a run produces.
+
+    Args:
+      config: The pipeline settings.
+
+    Returns:
+      A hex SHA-256 of every field but ``_RUNTIME_FIELDS``, the
+      hyperparameters completed by their defaults (so ``{}`` and the defaults
+      spelled out hash the same).
+    """
+    settings = dataclasses.asdict(config)
+    for name in _RUNTIME_FIELDS:
+        settings.pop(name)
+    settings["hyperparameters"] = dataclasses.asdict(
+        trainer_config.TrainerConfig.from_dict(config.hyperparameters)
+    )
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def check_trainer_settings(

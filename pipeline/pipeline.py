@@ -11,7 +11,8 @@ warm start needs no resolver task and works on every target alike.
 """
 
 import dataclasses
-from typing import Optional
+import os
+from typing import Dict, List, Mapping, Optional
 
 from ml_metadata.proto import metadata_store_pb2
 # TFX modules, not ``tfx.v1``: its extensions import the Vertex AI client,
@@ -19,23 +20,34 @@ from ml_metadata.proto import metadata_store_pb2
 # (docs/benchmarks.md).
 from tfx.components import ExampleValidator, StatisticsGen, Transform
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
+from tfx.dsl.components.base.base_node import BaseNode
 from tfx.dsl.components.common.resolver import Resolver
+from tfx.dsl.experimental.conditionals.conditional import Cond
 from tfx.dsl.input_resolution.strategies.latest_artifact_strategy import LatestArtifactStrategy
+from tfx.orchestration.data_types import RuntimeParameter
 from tfx.orchestration.pipeline import Pipeline
 from tfx.types import standard_artifacts
 from tfx.types.channel import Channel
 
 from components import movielens_example_gen
 from components.movielens_example_gen import MovieLensExampleGen
+from components.movielens_example_gen.component import RUNTIME_SETTINGS
 from components.retrieval_evaluator import RetrievalEvaluator
 from components.retrieval_evaluator import spec as evaluator_spec
 from components.retrieval_trainer import RetrievalTrainer
 from components.versioned_pusher import VersionedPusher
 from pipeline import config as config_lib
+from components.retrain_gate import RUN_PROPERTY, RetrainGate, RetrainRecord
+from components.retrain_gate import component as retrain_gate_component
+from components.retrain_gate import state as retrain_state
 from components.validation_gate import ValidationGate
 from transform_fn import features, preprocessing
 
 ANALYZER_CACHE_RESOLVER_ID = "analyzer_cache_resolver"
+# Pipeline parameters of a compiled pipeline (``runtime_parameters``).
+SPAN_PARAMETER = "span"
+INPUT_PATH_PARAMETER = "input_path"
+HYPERPARAMETER_OVERRIDES_PARAMETER = "hyperparameter_overrides"
 
 
 def _analyzer_cache() -> Resolver:
@@ -100,6 +112,10 @@ def create_pipeline(
     nor does warm start: the Trainer reads the served model under the push
     destination, which must be readable where the Trainer runs.
 
+    With ``skip_unchanged`` a ``RetrainGate`` runs first and every other
+    component runs under a ``Cond`` on its decision (a KFP trigger condition
+    on a cluster), ending with a ``RetrainRecord`` of the completed run.
+
     Args:
       config: Every setting.
       metadata_connection_config: MLMD connection (None on Kubeflow, which
@@ -110,7 +126,89 @@ def create_pipeline(
     Returns:
       The TFX pipeline.
     """
-    example_gen = MovieLensExampleGen(config.example_gen)
+    parameters = runtime_parameters(config) if deployment.runtime_parameters else {}
+    if config.skip_unchanged:
+        gate = RetrainGate(
+            config.example_gen,
+            config_lib.settings_fingerprint(config),
+            state_uri(config),
+            {key: value for key, value in parameters.items() if key in RUNTIME_SETTINGS},
+        )
+        decision = gate.outputs[retrain_gate_component.DECISION_KEY]
+        with Cond(decision.future()[0].custom_property(RUN_PROPERTY) == 1):
+            components = _run_components(config, deployment, parameters)
+            components.append(
+                RetrainRecord(
+                    decision=decision,
+                    blessing=components[-2].outputs["blessing"],
+                    pushed_model=components[-1].outputs["pushed_model"],
+                    state_uri=state_uri(config),
+                )
+            )
+        components.insert(0, gate)
+    else:
+        components = _run_components(config, deployment, parameters)
+    return Pipeline(
+        pipeline_name=config.pipeline_name,
+        pipeline_root=config.pipeline_root,
+        components=components,
+        enable_cache=config.enable_cache,
+        metadata_connection_config=metadata_connection_config,
+        beam_pipeline_args=list(config.beam_pipeline_args),
+    )
+
+
+def state_uri(config: config_lib.PipelineConfig) -> str:
+    """Where the record of the last completed run lives (under the pipeline root).
+
+    Args:
+      config: The pipeline settings.
+
+    Returns:
+      ``<pipeline_root>/retrain_state.json``.
+    """
+    return os.path.join(config.pipeline_root, retrain_state.STATE_FILE)
+
+
+def runtime_parameters(config: config_lib.PipelineConfig) -> Dict[str, RuntimeParameter]:
+    """The pipeline parameters a recurring run may set, defaulting to the settings.
+
+    ``span`` (-1: the newest), ``input_path`` (GroupLens only; a new drop
+    folder or archive) and ``hyperparameter_overrides`` (a JSON object over
+    the hyperparameters, e.g. ``{"epochs": 3}``). Each is checked when its
+    component runs, as the settings are when built.
+
+    Args:
+      config: The pipeline settings.
+
+    Returns:
+      Parameter name to parameter.
+    """
+    parameters = {
+        SPAN_PARAMETER: RuntimeParameter(
+            name=SPAN_PARAMETER, ptype=int, default=config.example_gen.span
+        ),
+        HYPERPARAMETER_OVERRIDES_PARAMETER: RuntimeParameter(
+            name=HYPERPARAMETER_OVERRIDES_PARAMETER, ptype=str, default="{}"
+        ),
+    }
+    if config.example_gen.input_path:
+        parameters[INPUT_PATH_PARAMETER] = RuntimeParameter(
+            name=INPUT_PATH_PARAMETER, ptype=str, default=config.example_gen.input_path
+        )
+    return parameters
+
+
+def _run_components(
+    config: config_lib.PipelineConfig,
+    deployment: config_lib.Deployment,
+    parameters: Mapping[str, RuntimeParameter],
+) -> List[BaseNode]:
+    """The components of a run, in order; the Evaluator and Pusher last."""
+    example_gen = MovieLensExampleGen(
+        config.example_gen,
+        {key: value for key, value in parameters.items() if key in RUNTIME_SETTINGS},
+    )
     statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = ImportSchemaGen(
         schema_file=config_lib.schema_path(config.schema, deployment.schema_dir)
@@ -145,6 +243,7 @@ def create_pipeline(
         run_fn=config_lib.RUN_FN,
         hyperparameters=config.hyperparameters,
         warm_start_push_destination=config.push_destination if config.warm_start else None,
+        hyperparameter_overrides=parameters.get(HYPERPARAMETER_OVERRIDES_PARAMETER),
     )
     _trainer_resources(trainer, deployment)
     evaluator = RetrievalEvaluator(
@@ -162,26 +261,19 @@ def create_pipeline(
         model_blessing=evaluator.outputs["blessing"],
         push_destination=config.push_destination,
     )
-    return Pipeline(
-        pipeline_name=config.pipeline_name,
-        pipeline_root=config.pipeline_root,
-        components=[
-            component
-            for component in (
-                example_gen,
-                statistics_gen,
-                schema_gen,
-                example_validator,
-                validation_gate,
-                analyzer_cache,
-                transform,
-                trainer,
-                evaluator,
-                pusher,
-            )
-            if component is not None
-        ],
-        enable_cache=config.enable_cache,
-        metadata_connection_config=metadata_connection_config,
-        beam_pipeline_args=list(config.beam_pipeline_args),
-    )
+    return [
+        component
+        for component in (
+            example_gen,
+            statistics_gen,
+            schema_gen,
+            example_validator,
+            validation_gate,
+            analyzer_cache,
+            transform,
+            trainer,
+            evaluator,
+            pusher,
+        )
+        if component is not None
+    ]

@@ -17,6 +17,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 from components.retrieval_trainer import spec
 from components.versioned_pusher import latest_pushed_model
 from trainer import config as config_lib
+from trainer import distribution
 from trainer.export import export_serving_model
 from trainer.train import train
 
@@ -101,7 +102,8 @@ def run_fn(fn_args: FnArgs) -> None:
         base_model_dir=base.path,
         log_dir=fn_args.model_run_dir,
     )
-    export_serving_model(trained, fn_args.serving_model_dir)
+    with distribution.chief_write_dir(fn_args.serving_model_dir) as export_dir:
+        export_serving_model(trained, export_dir)
     report = {
         "loss": trained.loss,
         "num_candidates": trained.corpus.size,
@@ -111,6 +113,7 @@ def run_fn(fn_args: FnArgs) -> None:
         "warm_started_rows": trained.warm_started,
         "hyperparameters": config.__dict__,
     }
-    with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, METRICS_FILE), "w") as handle:
-        json.dump(report, handle, indent=2, sort_keys=True, default=list)
+    if distribution.is_chief():
+        with tf.io.gfile.GFile(os.path.join(fn_args.model_run_dir, METRICS_FILE), "w") as handle:
+            json.dump(report, handle, indent=2, sort_keys=True, default=list)
     logging.info("Trainer report: %s", report)

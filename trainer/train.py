@@ -10,7 +10,7 @@ from absl import logging
 
 from components.progress_log import log_progress
 from trainer import config as config_lib
-from trainer import data, metrics, warm_start
+from trainer import data, distribution, metrics, warm_start
 from trainer.history import UserHistory
 from trainer.model import RetrievalModel
 from trainer.towers import Tower, TowerInputs, tower_inputs
@@ -81,6 +81,33 @@ class EpochProgress(tf.keras.callbacks.Callback):
             (logs or {}).get("loss", float("nan")),
             time.perf_counter() - self._started,
         )
+
+
+class GlobalBatchRetrievalModel(RetrievalModel):
+    """``RetrievalModel`` whose exact softmax loss is the global batch's mean on N replicas.
+
+    Under a multi-worker strategy Keras sums the replicas' losses and
+    gradients. The in-batch softmax loss (TFRS's) is a sum over the batch, so
+    its sums are the global batch's already; the exact softmax loss is a mean
+    over the replica's share of the batch and is divided by the number of
+    replicas (``distribution.mean_over_replicas``). With one replica the loss
+    is the parent's, unchanged.
+    """
+
+    def compute_loss(self, inputs: Dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
+        """The parent's loss, the exact softmax's as a share of the global mean.
+
+        Args:
+          inputs: A batch of transformed rating features (the replica's share).
+          training: Whether the loss is computed for a training step.
+
+        Returns:
+          The scalar loss.
+        """
+        loss = super().compute_loss(inputs, training=training)
+        if self._loss_name == config_lib.LOSS_EXACT:
+            return distribution.mean_over_replicas(loss)
+        return loss
 
 
 def _optimizer(config: config_lib.TrainerConfig) -> tf.keras.optimizers.Optimizer:
@@ -172,11 +199,21 @@ def train(
       config: The hyperparameters.
       base_model_dir: A model exported by ``export.export_serving_model`` to
         warm-start from, or None.
-      log_dir: TensorBoard log directory, or None.
+      log_dir: TensorBoard log directory, or None. Under a multi-worker
+        strategy only the chief's logs stay (Keras's TensorBoard callback
+        writes the others' to a temporary directory inside it and deletes it).
 
     Returns:
       The trained model and its measurements.
+
+    With ``TF_CONFIG`` naming more than one training task, every task calls
+    this with the same arguments: the model is built and trained under
+    ``MultiWorkerMirroredStrategy`` (``distribution``), ``config.batch_size``
+    is the global batch (each of N tasks computes ``batch_size / N`` ratings
+    a step), and every task reads the whole training split for the users'
+    histories and measures the same eval split.
     """
+    strategy = distribution.strategy_from_environment()
     tf.keras.utils.set_random_seed(config.seed)
     tf_transform_output = tft.TFTransformOutput(transform_output_dir)
     transform_layer = tf_transform_output.transform_features_layer()
@@ -184,14 +221,16 @@ def train(
     rows = data.corpus_rows(corpus)
     loss = config.resolved_loss(corpus.size)
 
-    train_dataset = data.transformed_ratings(
-        train_files,
-        tf_transform_output,
-        transform_layer,
-        config.batch_size,
-        config.shuffle_buffer,
-        config.seed,
-        cache=config.cache_examples,
+    train_dataset = distribution.shard_by_example(
+        data.transformed_ratings(
+            train_files,
+            tf_transform_output,
+            transform_layer,
+            config.batch_size,
+            config.shuffle_buffer,
+            config.seed,
+            cache=config.cache_examples,
+        )
     )
     rated = data.interactions(train_dataset, rows)
     train_counts = rated.movie_counts(corpus.size)
@@ -200,30 +239,32 @@ def train(
     user_ids = sizes.categorical_sizes(tf_transform_output)[
         features.transformed_name(features.USER_ID, features.INDEX)
     ]
-    history = UserHistory(rated.user_index, rated.movie_rows, rated.timestamps, user_ids)
+    # Every variable (the histories' too) is created under the strategy.
+    with strategy.scope():
+        history = UserHistory(rated.user_index, rated.movie_rows, rated.timestamps, user_ids)
 
-    query_tower, candidate_tower = build_towers(tf_transform_output, config)
-    model = RetrievalModel(
-        query_tower,
-        candidate_tower,
-        corpus,
-        loss,
-        history,
-        probabilities,
-        history_in_query=config.history_in_query,
-        exclude_rated_from_loss=config.exclude_rated_from_loss,
-    )
-    model.set_rows(rows)
-    model.compile(optimizer=_optimizer(config))
+        query_tower, candidate_tower = build_towers(tf_transform_output, config)
+        model = GlobalBatchRetrievalModel(
+            query_tower,
+            candidate_tower,
+            corpus,
+            loss,
+            history,
+            probabilities,
+            history_in_query=config.history_in_query,
+            exclude_rated_from_loss=config.exclude_rated_from_loss,
+        )
+        model.set_rows(rows)
+        model.compile(optimizer=_optimizer(config))
 
-    # Read three times (building, model and popularity metrics): transform once.
-    eval_dataset = data.transformed_ratings(
-        eval_files, tf_transform_output, transform_layer, 4096, cache=config.cache_examples
-    )
-    _build(model, eval_dataset)
-    carried = {}
-    if base_model_dir:
-        carried = warm_start.warm_start(model, tf_transform_output, base_model_dir)
+        # Read three times (building, model and popularity metrics): transform once.
+        eval_dataset = data.transformed_ratings(
+            eval_files, tf_transform_output, transform_layer, 4096, cache=config.cache_examples
+        )
+        _build(model, eval_dataset)
+        carried = {}
+        if base_model_dir:
+            carried = warm_start.warm_start(model, tf_transform_output, base_model_dir)
 
     callbacks = [EpochProgress(config.epochs)]
     if log_dir:

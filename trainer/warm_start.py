@@ -141,7 +141,10 @@ def _remap(variable: tf.Variable, old_table: np.ndarray, old_vocab, new_vocab) -
         new_rows += range(len(new_vocab), variable.shape[0])
         old_rows += range(len(old_vocab), old_table.shape[0])
     if new_rows:
-        variable.scatter_nd_update(
-            tf.constant(new_rows, tf.int64)[:, None], tf.constant(old_table[old_rows])
+        # Not ``scatter_nd_update``: a multi-worker model's MirroredVariable has none.
+        variable.assign(
+            tf.tensor_scatter_nd_update(
+                variable, tf.constant(new_rows, tf.int64)[:, None], tf.constant(old_table[old_rows])
+            )
         )
     return carried

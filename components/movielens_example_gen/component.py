@@ -1,6 +1,9 @@
 """MovieLensExampleGen: rating examples and the movie corpus as TFX Examples."""
 
+from typing import Mapping, Optional
+
 from tfx import types
+from tfx.orchestration import data_types
 from tfx.dsl.components.base import base_beam_component, executor_spec
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter
@@ -8,6 +11,10 @@ from tfx.types.component_spec import ChannelParameter
 from components import settings_codec
 from components.movielens_example_gen import driver, executor, spec
 from components.movielens_example_gen.settings import Settings
+
+
+# The settings a recurring run may set per run (pipeline parameters).
+RUNTIME_SETTINGS = ("span", "input_path")
 
 
 class MovieLensExampleGenSpec(types.ComponentSpec):
@@ -37,15 +44,30 @@ class MovieLensExampleGen(base_beam_component.BaseBeamComponent):
     EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
     DRIVER_CLASS = driver.Driver
 
-    def __init__(self, settings: Settings = Settings()):
+    def __init__(
+        self,
+        settings: Settings = Settings(),
+        runtime_parameters: Optional[Mapping[str, data_types.RuntimeParameter]] = None,
+    ):
         """Builds the component.
 
         Args:
           settings: What to read and how to split it (checked when built).
+          runtime_parameters: Settings (``RUNTIME_SETTINGS``) a run of a
+            compiled pipeline sets, as pipeline parameters; their values are
+            checked, with the others, when the executor reads them back.
+
+        Raises:
+          ValueError: If a runtime parameter names another setting.
         """
+        unknown = sorted(set(runtime_parameters or {}) - set(RUNTIME_SETTINGS))
+        if unknown:
+            raise ValueError(
+                f"runtime parameters {unknown}: only {RUNTIME_SETTINGS} may be set per run"
+            )
         super().__init__(
             spec=MovieLensExampleGenSpec(
-                **settings.to_exec_properties(),
+                **{**settings.to_exec_properties(), **(runtime_parameters or {})},
                 **{
                     spec.EXAMPLES_KEY: types.Channel(type=standard_artifacts.Examples),
                     spec.CANDIDATES_KEY: types.Channel(type=standard_artifacts.Examples),

@@ -1,10 +1,11 @@
 """RetrievalTrainer: TFX's Trainer with the candidate corpus as an input."""
 
 import json
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Union
 
 from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
+from tfx.orchestration import data_types
 from tfx.proto import trainer_pb2
 from tfx.types import standard_artifacts, standard_component_specs
 
@@ -33,6 +34,7 @@ class RetrievalTrainer(base_component.BaseComponent):
         base_model: Optional[types.BaseChannel] = None,
         hyperparameters: Optional[Mapping[str, Any]] = None,
         warm_start_push_destination: Optional[str] = None,
+        hyperparameter_overrides: Optional[Union[str, data_types.RuntimeParameter]] = None,
         train_args: Optional[trainer_pb2.TrainArgs] = None,
         eval_args: Optional[trainer_pb2.EvalArgs] = None,
     ):
@@ -51,6 +53,9 @@ class RetrievalTrainer(base_component.BaseComponent):
             ``base_model``, ``run_fn`` warm-starts from its newest complete
             version (the model being served), or trains from scratch when
             there is none. It must be readable where the Trainer runs.
+          hyperparameter_overrides: JSON object of hyperparameters a run sets
+            over ``hyperparameters`` (usually a ``RuntimeParameter``);
+            checked when the Trainer runs.
           train_args: TFX train args (default: the ``train`` split).
           eval_args: TFX eval args (default: the ``eval`` split).
         """
@@ -65,6 +70,7 @@ class RetrievalTrainer(base_component.BaseComponent):
                     spec.CANDIDATES_KEY: candidates,
                     standard_component_specs.BASE_MODEL_KEY: base_model,
                     standard_component_specs.RUN_FN_KEY: run_fn,
+                    spec.HYPERPARAMETER_OVERRIDES_KEY: hyperparameter_overrides,
                     standard_component_specs.CUSTOM_CONFIG_KEY: json.dumps(custom_config, sort_keys=True),
                     standard_component_specs.TRAIN_ARGS_KEY: train_args
                     or trainer_pb2.TrainArgs(splits=["train"]),

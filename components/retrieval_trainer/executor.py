@@ -1,5 +1,9 @@
 """RetrievalTrainer's executor: TFX's GenericExecutor, told where the corpus is.
 
+It also merges the run's ``hyperparameter_overrides`` (a pipeline parameter
+of a compiled pipeline) over the built-in hyperparameters, checked as
+``TrainerConfig`` checks them before anything trains.
+
 The corpus location is resolved here, from the input artifact, and handed to
 ``run_fn`` through ``fn_args.custom_config``; channels themselves never go
 through ``custom_config`` (that breaks under LocalDagRunner, tfx#5885).
@@ -7,13 +11,44 @@ through ``custom_config`` (that breaks under LocalDagRunner, tfx#5885).
 
 import json
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from tfx import types
 from tfx.components.trainer import executor as trainer_executor
 from tfx.types import artifact_utils, standard_component_specs
 
 from components.retrieval_trainer import spec
+from trainer import config as trainer_config
+
+
+def with_overrides(hyperparameters: Dict[str, Any], overrides: Optional[str]) -> Dict[str, Any]:
+    """The hyperparameters with a run's overrides applied, checked.
+
+    Args:
+      hyperparameters: The built-in ``TrainerConfig`` fields.
+      overrides: JSON object of fields to replace (None or empty: none).
+
+    Returns:
+      The merged fields.
+
+    Raises:
+      ValueError: Naming ``hyperparameter_overrides`` when it is not a JSON
+        object, or the field that is unknown or of the wrong type.
+    """
+    if not overrides:
+        return hyperparameters
+    try:
+        parsed = json.loads(overrides)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"hyperparameter_overrides {overrides!r} is not JSON: {error}") from None
+    if not isinstance(parsed, dict):
+        raise ValueError(f"hyperparameter_overrides {overrides!r} is not a JSON object")
+    merged = {**hyperparameters, **parsed}
+    try:
+        trainer_config.TrainerConfig.from_dict(merged)
+    except ValueError as error:
+        raise ValueError(f"hyperparameter_overrides {overrides!r}: {error}") from None
+    return merged
 
 
 class Executor(trainer_executor.GenericExecutor):
@@ -37,4 +72,8 @@ class Executor(trainer_executor.GenericExecutor):
         key = standard_component_specs.CUSTOM_CONFIG_KEY
         custom_config = json.loads(exec_properties.get(key) or "null") or {}
         custom_config[spec.CANDIDATE_FILES_CONFIG_KEY] = os.path.join(corpus_dir, "*")
+        custom_config[spec.HYPERPARAMETERS_CONFIG_KEY] = with_overrides(
+            custom_config.get(spec.HYPERPARAMETERS_CONFIG_KEY, {}),
+            exec_properties.get(spec.HYPERPARAMETER_OVERRIDES_KEY),
+        )
         super().Do(input_dict, output_dict, {**exec_properties, key: json.dumps(custom_config)})

@@ -5,6 +5,7 @@ the data at compile time (the cluster reads it, from object storage).
 """
 
 import argparse
+import dataclasses
 import re
 import sys
 
@@ -61,6 +62,10 @@ def _add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
                        help="lower-case letters, digits and hyphens")
     group.add_argument("--schema-dir", default=kubeflow_runner.IMAGE_SCHEMA_DIR,
                        help="the curated schemas' folder as tasks see it (default: inside the image)")
+    group.add_argument("--skip-unchanged", action="store_true",
+                       help="for scheduled runs: a RetrainGate task runs first and the rest only "
+                            "when the newest span, its data, the settings or the code changed "
+                            "since the last completed run (recorded under the pipeline root)")
     group.add_argument("--trainer-cpu", type=float, default=None, help="CPU limit of the Trainer's pod")
     group.add_argument("--trainer-memory-gb", type=float, default=None,
                        help="memory limit of the Trainer's pod, in GB")
@@ -106,7 +111,7 @@ def compile_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
                 f"schema: --schema {{{','.join(config_lib.SCHEMAS)}}}"
             )
         root = args.pipeline_root.rstrip("/")
-        return options.pipeline_config(
+        config = options.pipeline_config(
             args,
             example_gen=example_gen,
             pipeline_name=args.pipeline_name,
@@ -119,6 +124,7 @@ def compile_config(args: argparse.Namespace) -> config_lib.PipelineConfig:
             # A compiled pipeline runs with KFP's cache off (kubeflow_runner).
             enable_cache=False,
         )
+        return dataclasses.replace(config, skip_unchanged=args.skip_unchanged)
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -12,6 +12,10 @@ turns a few settings (``--beam-option KEY=VALUE``) into the Beam arguments that
 * ``flink``: a Flink cluster through its Beam job server (PortableRunner).
 * ``spark``: a Spark cluster, through a Beam Spark job server
   (PortableRunner) or Beam's SparkRunner, which starts that job server itself.
+* ``portable``: any Beam job service (PortableRunner), by default with an
+  external SDK worker pool (``environment_type=EXTERNAL``): the shape of a
+  Flink or Spark deployment with worker-pool sidecars, and of Beam's own
+  Python job server, which tests/pipeline/test_portable_runner.py runs.
 
 Workers of the distributed engines must be able to import this project (the
 ``preprocessing_fn`` and our ExampleGen run there): give them this pipeline's
@@ -27,6 +31,7 @@ DIRECT_MULTIPROCESSING = "direct-multiprocessing"
 DATAFLOW = "dataflow"
 FLINK = "flink"
 SPARK = "spark"
+PORTABLE = "portable"
 
 # Beam's environment types for portable runners (PortableOptions).
 ENVIRONMENT_TYPES = ("DOCKER", "EXTERNAL", "PROCESS", "LOOPBACK")
@@ -193,16 +198,22 @@ def _portable_environment(profile: str, values: Dict[str, str]) -> List[str]:
         )
     if environment == "LOOPBACK" and config:
         raise BeamProfileError("environment_type=LOOPBACK takes no environment_config")
-    return [f"--environment_type={environment}"] + _flag("environment_config", config)
+    args = [f"--environment_type={environment}"] + _flag("environment_config", config)
+    return args + _flag("sdk_worker_parallelism", values.get("sdk_worker_parallelism"))
+
+
+def _job_service(values: Dict[str, str]) -> List[str]:
+    args = ["--runner=PortableRunner", f"--job_endpoint={values['job_endpoint']}"]
+    return args + _flag("artifact_endpoint", values.get("artifact_endpoint"))
 
 
 def _flink(values: Dict[str, str]) -> List[str]:
-    args = ["--runner=PortableRunner", f"--job_endpoint={values['job_endpoint']}"]
-    args += _flag("artifact_endpoint", values.get("artifact_endpoint"))
-    args += _portable_environment(FLINK, values)
-    args += _flag("parallelism", values.get("parallelism"))
-    args += _flag("sdk_worker_parallelism", values.get("sdk_worker_parallelism"))
-    return args
+    args = _job_service(values) + _portable_environment(FLINK, values)
+    return args + _flag("parallelism", values.get("parallelism"))
+
+
+def _portable(values: Dict[str, str]) -> List[str]:
+    return _job_service(values) + _portable_environment(PORTABLE, values)
 
 
 def _spark(values: Dict[str, str]) -> List[str]:
@@ -215,21 +226,23 @@ def _spark(values: Dict[str, str]) -> List[str]:
             "and so needs Java and the job server jar)"
         )
     if endpoint:
-        args = ["--runner=PortableRunner", f"--job_endpoint={endpoint}"]
+        args = _job_service(values)
     else:
         args = ["--runner=SparkRunner", f"--spark_master_url={master}"]
         args += _flag("spark_job_server_jar", values.get("spark_job_server_jar"))
-    args += _portable_environment(SPARK, values)
-    args += _flag("sdk_worker_parallelism", values.get("sdk_worker_parallelism"))
-    return args
+    return args + _portable_environment(SPARK, values)
 
 
-_ENVIRONMENT_SETTINGS = (
-    Setting("environment_type", "where user code runs: " + ", ".join(ENVIRONMENT_TYPES), default="DOCKER"),
-    Setting("environment_config", "DOCKER: this pipeline's image; EXTERNAL: worker pool HOST:PORT; "
-            f"PROCESS: JSON command (default {BEAM_BOOT})"),
-    Setting("sdk_worker_parallelism", "SDK worker processes per engine worker"),
-)
+def _environment_settings(default_type: str) -> Tuple[Setting, ...]:
+    """The settings of where a portable runner's user code runs."""
+    return (
+        Setting("environment_type", "where user code runs: " + ", ".join(ENVIRONMENT_TYPES),
+                default=default_type),
+        Setting("environment_config", "DOCKER: this pipeline's image; EXTERNAL: worker pool HOST:PORT; "
+                f"PROCESS: JSON command (default {BEAM_BOOT})"),
+        Setting("sdk_worker_parallelism", "SDK worker processes per engine worker"),
+    )
+
 
 PROFILES: Dict[str, BeamProfile] = {
     profile.name: profile
@@ -266,7 +279,7 @@ PROFILES: Dict[str, BeamProfile] = {
                 Setting("artifact_endpoint", "artifact staging HOST:PORT (default: the job server's)"),
                 Setting("parallelism", "Flink parallelism (default: the cluster's)"),
             )
-            + _ENVIRONMENT_SETTINGS,
+            + _environment_settings("DOCKER"),
             _flink,
         ),
         BeamProfile(
@@ -277,8 +290,18 @@ PROFILES: Dict[str, BeamProfile] = {
                 Setting("spark_master_url", "spark://HOST:7077, for SparkRunner"),
                 Setting("spark_job_server_jar", "SparkRunner: local path or URL of the job server jar"),
             )
-            + _ENVIRONMENT_SETTINGS,
+            + _environment_settings("DOCKER"),
             _spark,
+        ),
+        BeamProfile(
+            PORTABLE,
+            "any Beam job service (PortableRunner), by default with an external SDK worker pool",
+            (
+                Setting("job_endpoint", "the Beam job service, HOST:PORT", required=True),
+                Setting("artifact_endpoint", "artifact staging HOST:PORT (default: the job service's)"),
+            )
+            + _environment_settings("EXTERNAL"),
+            _portable,
         ),
     )
 }

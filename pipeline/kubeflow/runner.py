@@ -100,7 +100,8 @@ def deployment(settings: KubeflowSettings):
 
     Returns:
       The ``config.Deployment``: schemas read where the tasks see them, TFX's
-      resolver nodes only on Vertex AI, the Trainer's resource limits.
+      resolver nodes only on Vertex AI, the Trainer's resource limits, and
+      the pipeline parameters a recurring run sets.
     """
     from pipeline import config as config_lib  # pylint: disable=import-outside-toplevel
 
@@ -109,6 +110,7 @@ def deployment(settings: KubeflowSettings):
         builtin_resolvers=settings.target == TARGET_VERTEX,
         trainer_cpu=settings.trainer_cpu,
         trainer_memory_gb=settings.trainer_memory_gb,
+        runtime_parameters=True,
     )
 
 
@@ -159,10 +161,18 @@ def compile_pipeline(config, settings: KubeflowSettings) -> Dict[str, Any]:
             use_pipeline_spec_2_1=True,
         )
     )
-    job = runner.run(build_pipeline(config, settings), write_out=False)
-    # The compiler leaves the spec's own root empty (the job's runtimeConfig
-    # has it); the YAML form, uploaded without a job, needs it there.
+    from pipeline.pipeline import runtime_parameters  # pylint: disable=import-outside-toplevel
+
+    defaults = {name: parameter.default for name, parameter in runtime_parameters(config).items()}
+    job = runner.run(build_pipeline(config, settings), parameter_values=defaults, write_out=False)
+    # The compiler leaves the spec's own root and the parameters' defaults
+    # empty (the job's runtimeConfig has them); the YAML form, uploaded
+    # without a job, needs them in the spec.
     job["pipelineSpec"]["defaultPipelineRoot"] = config.pipeline_root
+    declared = job["pipelineSpec"]["root"].get("inputDefinitions", {}).get("parameters", {})
+    for name, definition in declared.items():
+        definition["defaultValue"] = defaults[name]
+        definition["isOptional"] = True
     return job
 
 

@@ -22,6 +22,8 @@ from components.progress_log import PROGRESS_PREFIX
 _RUNNING = "Component %s is running."
 _FINISHED = "Component %s is finished."
 _CACHED = "A cached execution %d is used."
+# A node whose Cond predicate is false (the RetrainGate said no).
+_SKIPPED = "Skipping execution for %s"
 # Loggers whose records go to the log file only while a run is shown.
 _QUIETED_LOGGERS = ("tensorflow", "apache_beam")
 # At most one progress line per component in this time (the last always shows).
@@ -45,6 +47,8 @@ class ComponentProgress(logging.Handler):
     TFX's LocalDagRunner logs ``Component X is running.`` and ``... is
     finished.`` and its launcher ``A cached execution N is used.``; this
     handler turns those records into progress lines and keeps the timings.
+    A node whose ``Cond`` is false (``Skipping execution for X``) shows as
+    skipped.
     While active, TFX's full log goes to ``log_file`` instead of the terminal.
     Progress records (``PROGRESS_PREFIX``) of the running component are
     shown indented under it, rate-limited.
@@ -79,6 +83,7 @@ class ComponentProgress(logging.Handler):
         self._current: Optional[str] = None
         self._started = 0.0
         self._cached = False
+        self._skipped = False
         self._previous_verbosity = absl_logging.WARNING
         self._interval = interval
         self._clock = clock
@@ -98,17 +103,20 @@ class ComponentProgress(logging.Handler):
             self._current = record.args[0]
             self._started = time.perf_counter()
             self._cached = False
+            self._skipped = False
             self._shown_at = None
             self._emit(f"[{len(self.seconds) + 1}/{self._total}] {self._current} ...")
         elif record.msg == _CACHED:
             self._cached = True
+        elif record.msg == _SKIPPED and self._current:
+            self._skipped = True
         elif record.msg == _FINISHED and self._current:
             self._show_pending()
             elapsed = time.perf_counter() - self._started
             self.seconds[self._current] = elapsed
             if self._cached:
                 self.cached.append(self._current)
-            state = "cached" if self._cached else "done"
+            state = "skipped" if self._skipped else "cached" if self._cached else "done"
             self._emit(f"[{len(self.seconds)}/{self._total}] {self._current} {state} in {elapsed:.1f}s")
             self._current = None
         elif self._current:

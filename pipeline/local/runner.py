@@ -13,9 +13,10 @@ existed) the cache is as configured.
 """
 
 import dataclasses
+import json
 import os
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from tfx.dsl.compiler import compiler_utils
 from tfx.dsl.components.base import base_node
@@ -28,7 +29,9 @@ from tfx.orchestration.portable.mlmd import execution_lib
 
 from components.retrieval_evaluator.report import load_metrics
 from components.versioned_pusher import latest_pushed_model, remove_staging_folders
-from pipeline.local import code_version
+from components.retrain_gate import RUN_PROPERTY, RetrainGate, code_version
+from components.retrain_gate import component as retrain_gate_component
+from components.retrain_gate import state as retrain_state
 from pipeline import config as config_lib
 from pipeline.local import work_dir_lock
 from pipeline.pipeline import create_pipeline
@@ -60,6 +63,10 @@ class RunSummary:
       total_seconds: Wall time of the whole run.
       evaluation: The evaluator's ``metrics.json`` of this run, if any.
       pushed_model: The newest pushed model directory, if any.
+      gate_decision: With ``skip_unchanged``, the ``RetrainGate``'s decision
+        (when it said no, nothing after it ran and ``evaluation`` is None).
+      gate_inputs: With ``skip_unchanged``, what the gate compared (span,
+        fingerprint, settings, code).
     """
 
     seconds: Dict[str, float]
@@ -67,6 +74,8 @@ class RunSummary:
     total_seconds: float
     evaluation: Optional[Dict[str, Any]]
     pushed_model: Optional[str]
+    gate_decision: Optional[retrain_state.Decision] = None
+    gate_inputs: Optional[Dict[str, Any]] = None
 
 
 def metadata_path(work_dir: str) -> str:
@@ -113,12 +122,16 @@ def run(
         with ComponentProgress(len(pipeline.components), log_file, emit) as progress:
             LocalDagRunner().run(pipeline)
         _record_code_fingerprint(work_dir, code)
+        decision, inputs = _gate_decision(connection, pipeline.pipeline_info.pipeline_context_name) if config.skip_unchanged else (None, None)
+        skipped = decision is not None and not decision.run
         return RunSummary(
             seconds=progress.seconds,
             cached=progress.cached,
             total_seconds=time.perf_counter() - started,
-            evaluation=_latest_evaluation(connection),
+            evaluation=None if skipped else _latest_evaluation(connection),
             pushed_model=latest_pushed_model(config.push_destination),
+            gate_decision=decision,
+            gate_inputs=inputs,
         )
 
 
@@ -261,6 +274,22 @@ def _stateful_working_dirs(pipeline: tfx_pipeline.Pipeline, node: base_node.Base
     if not fileio.isdir(parent):
         return []
     return [os.path.join(parent, name.rstrip("/")) for name in fileio.listdir(parent)]
+
+
+def _gate_decision(connection, pipeline_name: str) -> Tuple[retrain_state.Decision, Dict[str, Any]]:
+    """The newest RetrainGate decision in the store, and the inputs it compared."""
+    with metadata.Metadata(connection) as store:
+        context = store.store.get_context_by_type_and_name(
+            compiler_constants.NODE_CONTEXT_TYPE_NAME,
+            compiler_utils.node_context_name(pipeline_name, RetrainGate.__name__),
+        )
+        decisions = store.store.get_artifacts_by_context(context.id)
+    newest = max(decisions, key=lambda artifact: artifact.id).custom_properties
+    decision = retrain_state.Decision(
+        run=newest[RUN_PROPERTY].int_value == 1,
+        reason=newest[retrain_gate_component.REASON_PROPERTY].string_value,
+    )
+    return decision, json.loads(newest[retrain_gate_component.INPUTS_PROPERTY].string_value)
 
 
 def _latest_evaluation(connection) -> Optional[Dict[str, Any]]:

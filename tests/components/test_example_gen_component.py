@@ -4,6 +4,7 @@ import dataclasses
 import json
 
 import pytest
+from tfx.orchestration.data_types import RuntimeParameter
 from tfx.types import standard_artifacts
 
 from components.movielens_example_gen import driver, spec
@@ -93,3 +94,11 @@ def test_synthetic_fingerprint_follows_the_generator_settings():
     small = _resolve(properties(source="synthetic", synthetic_config='{"num_ratings": 1000}'))
     large = _resolve(properties(source="synthetic", synthetic_config='{"num_ratings": 2000}'))
     assert small[spec.FINGERPRINT_KEY] != large[spec.FINGERPRINT_KEY]
+
+
+def test_only_the_span_and_the_input_path_can_be_set_per_run():
+    span = RuntimeParameter(name="span", ptype=int, default=-1)
+    component = MovieLensExampleGen(Settings(), {"span": span})
+    assert component.exec_properties["span"] is span
+    with pytest.raises(ValueError, match=r"runtime parameters \['split_mode'\]"):
+        MovieLensExampleGen(Settings(), {"split_mode": RuntimeParameter(name="s", ptype=str, default="random")})

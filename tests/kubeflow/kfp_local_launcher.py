@@ -8,13 +8,17 @@ arguments, runs the container's command in a subprocess (``python`` being the
 interpreter that plays the image's), and reads back the ``executor_output.json``
 the TFX entry point writes. A resolver task queries the artifacts of earlier
 runs; this launcher keeps none, so, like a first run on Vertex AI, every query
-yields nothing. It is a test of our spec, not an orchestrator: no caching, no
-retries, no conditions, no importer tasks (our spec has none).
+yields nothing. A task's trigger condition is evaluated as KFP does for the
+one form TFX's ``Cond`` compiles ours to (an input artifact's metadata value
+compared for equality); a task whose condition is false, or whose producer
+was skipped, is skipped. It is a test of our spec, not an orchestrator: no
+caching, no retries, no importer tasks (our spec has none).
 """
 
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -22,6 +26,12 @@ from typing import Any, Dict, List
 
 EXECUTOR_INPUT_PLACEHOLDER = "{{$}}"
 OUTPUT_FILE = "executor_output.json"
+SKIPPED = "skipped"
+# The CEL TFX compiles ``Cond(channel.future()[0].custom_property(P) == V)`` to.
+_CONDITION = re.compile(
+    r"\(?inputs\.artifacts\['(?P<key>[^']+)'\]\.artifacts\[0\]\.metadata\['(?P<property>[^']+)'\]"
+    r" == (?P<value>[-0-9.]+)\)?"
+)
 
 
 class TaskFailedError(RuntimeError):
@@ -33,7 +43,7 @@ class TaskRun:
     """One executed task.
 
     Attributes:
-      kind: ``container`` or ``resolver``.
+      kind: ``container``, ``resolver`` or ``skipped``.
       seconds: Wall time.
       outputs: Output key to the runtime artifacts it produced.
       executor_input: What the container got (None for resolvers).
@@ -92,8 +102,9 @@ def run_pipeline_job(
     runs: Dict[str, TaskRun] = {}
     for name in topological_order(tasks):
         task = tasks[name]
-        if "triggerPolicy" in task:
-            raise NotImplementedError(f"{name}: conditions are not supported here")
+        if _skipped(task, runs):
+            runs[name] = TaskRun(SKIPPED, 0.0, {})
+            continue
         component = spec["components"][task["componentRef"]["name"]]
         executor = spec["deploymentSpec"]["executors"][component["executorLabel"]]
         started = time.perf_counter()
@@ -113,6 +124,31 @@ def run_pipeline_job(
             executor_input,
         )
     return runs
+
+
+def _producers(task: Dict[str, Any]) -> List[str]:
+    return [
+        source["taskOutputArtifact"]["producerTask"]
+        for source in task.get("inputs", {}).get("artifacts", {}).values()
+    ]
+
+
+def _skipped(task: Dict[str, Any], runs: Dict[str, TaskRun]) -> bool:
+    """Whether KFP would skip the task: a producer skipped, or its condition false."""
+    if any(runs[producer].kind == SKIPPED for producer in _producers(task)):
+        return True
+    condition = task.get("triggerPolicy", {}).get("condition")
+    if not condition:
+        return False
+    for clause in condition.split(" && "):
+        match = _CONDITION.fullmatch(clause.strip())
+        if not match:
+            raise NotImplementedError(f"condition {clause!r} is not supported here")
+        source = task["inputs"]["artifacts"][match["key"]]["taskOutputArtifact"]
+        artifact = runs[source["producerTask"]].outputs[source["outputArtifactKey"]][0]
+        if float(artifact["metadata"].get(match["property"], "nan")) != float(match["value"]):
+            return True
+    return False
 
 
 def executor_input_for(task, component, runs, job, task_dir, name) -> Dict[str, Any]:

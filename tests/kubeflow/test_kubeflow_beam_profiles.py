@@ -54,6 +54,16 @@ EXPECTED = [
         "--runner=SparkRunner", "--spark_master_url=spark://master:7077",
         "--environment_type=DOCKER", f"--environment_config={IMAGE}",
     ]),
+    (beam_profiles.PORTABLE, {"job_endpoint": "localhost:8099", "environment_config": "localhost:50000"}, [
+        "--runner=PortableRunner", "--job_endpoint=localhost:8099",
+        "--environment_type=EXTERNAL", "--environment_config=localhost:50000",
+    ]),
+    (beam_profiles.PORTABLE,
+     {"job_endpoint": "jobs:8099", "artifact_endpoint": "jobs:8098", "environment_type": "docker",
+      "environment_config": IMAGE, "sdk_worker_parallelism": "2"}, [
+        "--runner=PortableRunner", "--job_endpoint=jobs:8099", "--artifact_endpoint=jobs:8098",
+        "--environment_type=DOCKER", f"--environment_config={IMAGE}", "--sdk_worker_parallelism=2",
+    ]),
 ]
 
 
@@ -78,6 +88,7 @@ def test_beam_knows_every_flag_and_reads_the_values(profile, options, expected):
     (beam_profiles.DATAFLOW, {"region": "r", "temp_location": "gs://b/t", "worker_image": IMAGE}, "project"),
     (beam_profiles.DATAFLOW, {"project": "p", "worker_image": IMAGE}, "region=...--beam-option temp_location"),
     (beam_profiles.FLINK, {}, "job_endpoint"),
+    (beam_profiles.PORTABLE, {"environment_config": "localhost:50000"}, "job_endpoint"),
 ])
 def test_missing_required_settings_name_them(profile, options, missing):
     with pytest.raises(BeamProfileError, match=f"needs --beam-option {missing}".replace("...", r"\.\.\. ")):
@@ -94,6 +105,9 @@ def test_missing_required_settings_name_them(profile, options, missing):
     (beam_profiles.FLINK, {"job_endpoint": "h:8099"}, "environment_type=DOCKER needs"),
     (beam_profiles.FLINK, {"job_endpoint": "h:8099", "environment_type": "EXTERNAL"}, "worker pool"),
     (beam_profiles.FLINK, {"job_endpoint": "h:8099", "environment_type": "KUBERNETES"}, "must be one of"),
+    (beam_profiles.PORTABLE, {"job_endpoint": "h:8099"},
+     r"'portable' with environment_type=EXTERNAL needs --beam-option environment_config=\.\.\. "
+     r"\(the worker pool address"),
     (beam_profiles.SPARK, {"environment_type": "LOOPBACK"}, "exactly one of"),
     (beam_profiles.SPARK, {"job_endpoint": "h:1", "environment_type": "LOOPBACK", "environment_config": "x"},
      "LOOPBACK takes no"),

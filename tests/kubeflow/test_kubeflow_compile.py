@@ -38,7 +38,35 @@ def _tasks(job):
 
 
 def _parameter(job, task, key):
-    return _tasks(job)[task]["inputs"]["parameters"][key]["runtimeValue"]["constant"]
+    """A task's parameter value: its constant, or the run's value of the pipeline parameter."""
+    source = _tasks(job)[task]["inputs"]["parameters"][key]
+    if "componentInputParameter" in source:
+        return job["runtimeConfig"]["parameterValues"][source["componentInputParameter"]]
+    return source["runtimeValue"]["constant"]
+
+
+def test_what_a_recurring_run_sets_are_pipeline_parameters_defaulting_to_the_settings(tmp_path):
+    job = kubeflow_fixtures.compile_job(
+        str(tmp_path / "spec.json"), "kubeflow",
+        ["--source", "grouplens", "--input-path", "gs://b/drops/span-{SPAN}.zip", "--schema", "ml-100k",
+         "--skip-unchanged"],
+    )
+    declared = job["pipelineSpec"]["root"]["inputDefinitions"]["parameters"]
+    assert {name: definition["defaultValue"] for name, definition in declared.items()} == {
+        "span": -1, "input_path": "gs://b/drops/span-{SPAN}.zip", "hyperparameter_overrides": "{}",
+    }
+    assert job["runtimeConfig"]["parameterValues"]["input_path"] == "gs://b/drops/span-{SPAN}.zip"
+    wired = {
+        (task, key): source["componentInputParameter"]
+        for task, spec in _tasks(job).items()
+        for key, source in spec.get("inputs", {}).get("parameters", {}).items()
+        if "componentInputParameter" in source
+    }
+    assert wired == {
+        ("RetrainGate", "span"): "span", ("RetrainGate", "input_path"): "input_path",
+        ("MovieLensExampleGen", "span"): "span", ("MovieLensExampleGen", "input_path"): "input_path",
+        ("RetrievalTrainer", "hyperparameter_overrides"): "hyperparameter_overrides",
+    }
 
 
 def _custom_config(job, task):

@@ -96,15 +96,20 @@ def test_submit_sends_exactly_the_dry_run_body(spec_file, monkeypatch):
 def test_parameters_must_be_declared_by_the_spec(kubeflow_job, tmp_path):
     path = str(tmp_path / "spec.json")
     kubeflow_runner.write_spec(kubeflow_job, path)
+    with pytest.raises(ValueError, match="declares no parameter epochs; it declares: "
+                                         "hyperparameter_overrides, span"):
+        schedule.RecurringRunRequest.from_spec_file(path, cron="0 3 * * *", parameters={"epochs": 2})
+    request = schedule.RecurringRunRequest.from_spec_file(
+        path, cron="0 3 * * *", parameters={"span": 2, "hyperparameter_overrides": '{"epochs": 2}'}
+    )
+    assert request.dry_run()["body"]["runtime_config"]["parameters"] == {
+        "span": 2, "hyperparameter_overrides": '{"epochs": 2}'
+    }
+    job = copy.deepcopy(kubeflow_job)
+    job["pipelineSpec"]["root"]["inputDefinitions"] = {}
+    kubeflow_runner.write_spec(job, path)
     with pytest.raises(ValueError, match="declares no parameter span; it declares: none"):
         schedule.RecurringRunRequest.from_spec_file(path, cron="0 3 * * *", parameters={"span": 2})
-    job = copy.deepcopy(kubeflow_job)
-    job["pipelineSpec"]["root"]["inputDefinitions"] = {
-        "parameters": {"span": {"parameterType": "NUMBER_INTEGER", "defaultValue": -1}}
-    }
-    kubeflow_runner.write_spec(job, path)
-    request = schedule.RecurringRunRequest.from_spec_file(path, cron="0 3 * * *", parameters={"span": 2})
-    assert request.dry_run()["body"]["runtime_config"]["parameters"] == {"span": 2}
 
 
 def test_pipeline_root_is_required_and_can_be_overridden(kubeflow_job, tmp_path):

@@ -67,6 +67,10 @@ def test_every_task_ran_and_artifacts_flowed_as_the_spec_wires_them(executed):
     assert examples["metadata"]["span"] == 0
     blessing = runs["RetrievalEvaluator"].outputs["blessing"][0]
     assert blessing["metadata"]["blessed"] == 1
+    # What Vertex AI's latest-blessed-model resolver looks up: the model's
+    # artifact name in the pipeline's metadata, not TFX's integer id.
+    (model,) = runs["RetrievalTrainer"].outputs["model"]
+    assert blessing["metadata"]["current_model_id"] == model["name"]
 
 
 def test_the_pushed_model_answers_a_query(executed):

@@ -81,6 +81,11 @@ def test_progress_record_is_shown_indented_under_the_running_component(log_file)
         assert "progress: 250,000 ratings read" in handle.read()
 
 
+def test_a_component_skipped_by_its_condition_shows_as_skipped(log_file):
+    lines = _shown(log_file, lambda clock: absl_logging.info("Skipping execution for %s", COMPONENT))
+    assert lines[-1].startswith(f"[1/3] {COMPONENT} skipped in ")
+
+
 def test_plain_records_and_progress_between_components_are_not_shown(log_file):
     lines: List[str] = []
     with ComponentProgress(3, log_file, lines.append):

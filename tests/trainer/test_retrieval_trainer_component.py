@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tfx import types
 from tfx.types import standard_artifacts, standard_component_specs
 
@@ -40,7 +42,8 @@ def test_component_names_the_push_destination_to_warm_start_from():
     }
 
 
-def test_executor_adds_the_corpus_files_to_custom_config(monkeypatch):
+def _run_executor(monkeypatch, overrides=None):
+    """Runs the executor with GenericExecutor stubbed; returns the custom config it passed on."""
     seen = {}
     monkeypatch.setattr(
         executor.trainer_executor.GenericExecutor,
@@ -53,8 +56,40 @@ def test_executor_adds_the_corpus_files_to_custom_config(monkeypatch):
     executor.Executor().Do(
         {spec.CANDIDATES_KEY: [candidates]},
         {},
-        {standard_component_specs.CUSTOM_CONFIG_KEY: json.dumps({"hyperparameters": {"epochs": 2}})},
+        {
+            standard_component_specs.CUSTOM_CONFIG_KEY: json.dumps(
+                {"hyperparameters": {"epochs": 2, "batch_size": 64}}
+            ),
+            spec.HYPERPARAMETER_OVERRIDES_KEY: overrides,
+        },
     )
-    custom = json.loads(seen[standard_component_specs.CUSTOM_CONFIG_KEY])
+    return json.loads(seen[standard_component_specs.CUSTOM_CONFIG_KEY])
+
+
+def test_executor_adds_the_corpus_files_to_custom_config(monkeypatch):
+    custom = _run_executor(monkeypatch)
     assert custom[spec.CANDIDATE_FILES_CONFIG_KEY] == "gs://bucket/candidates/7/Split-corpus/*"
-    assert custom["hyperparameters"] == {"epochs": 2}
+    assert custom["hyperparameters"] == {"epochs": 2, "batch_size": 64}
+
+
+def test_a_runs_hyperparameter_overrides_replace_the_built_in_ones(monkeypatch):
+    def hyperparameters(overrides):
+        return _run_executor(monkeypatch, overrides)["hyperparameters"]
+
+    assert hyperparameters('{"epochs": 5}') == {"epochs": 5, "batch_size": 64}
+    assert hyperparameters("{}") == {"epochs": 2, "batch_size": 64}
+    assert hyperparameters(None) == {"epochs": 2, "batch_size": 64}
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ('{"epochs": "five"}', "hyperparameter_overrides .*epochs"),
+        ('{"epochz": 5}', "hyperparameter_overrides .*epochz"),
+        ("[5]", "is not a JSON object"),
+        ("epochs=5", "is not JSON"),
+    ],
+)
+def test_bad_overrides_are_refused_naming_the_parameter_before_training(monkeypatch, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        _run_executor(monkeypatch, overrides)
