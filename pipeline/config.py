@@ -52,9 +52,6 @@ class Deployment:
 
     Attributes:
       schema_dir: The curated schemas' folder as the components see it.
-      builtin_resolvers: Whether TFX's own resolver nodes run (the latest
-        analyzer cache; warm start needs none). Kubeflow Pipelines'
-        open-source backend runs none; Vertex AI and LocalDagRunner do.
       trainer_cpu: CPU limit of the Trainer's container (None: the
         cluster's default; ignored by LocalDagRunner).
       trainer_memory_gb: Memory limit of the Trainer's container, in GB.
@@ -65,7 +62,6 @@ class Deployment:
     """
 
     schema_dir: str = SCHEMA_DIR
-    builtin_resolvers: bool = True
     trainer_cpu: Optional[float] = None
     trainer_memory_gb: Optional[float] = None
     runtime_parameters: bool = False
@@ -113,9 +109,6 @@ class PipelineConfig:
         window's data, the settings and the code equal those of the last
         completed run (recorded under the pipeline root), nothing else
         runs. What ``retrain`` and a scheduled cluster run use.
-      analyzer_cache: Reuse tf.Transform analyzer results of spans already
-        analysed (the previous run's cache), so a window run analyses only
-        new spans.
       beam_pipeline_args: Beam options for ExampleGen, StatisticsGen,
         Transform and the Evaluator.
       enable_cache: Reuse results of unchanged components (MLMD cache).
@@ -131,7 +124,6 @@ class PipelineConfig:
     evaluator: retrieval_evaluator.Settings = PIPELINE_EVALUATOR_SETTINGS
     warm_start: bool = False
     skip_unchanged: bool = False
-    analyzer_cache: bool = False
     beam_pipeline_args: List[str] = dataclasses.field(default_factory=list)
     enable_cache: bool = True
 

@@ -21,13 +21,9 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx.components import ExampleValidator, StatisticsGen, Transform
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.dsl.components.base.base_node import BaseNode
-from tfx.dsl.components.common.resolver import Resolver
 from tfx.dsl.experimental.conditionals.conditional import Cond
-from tfx.dsl.input_resolution.strategies.latest_artifact_strategy import LatestArtifactStrategy
 from tfx.orchestration.data_types import RuntimeParameter
 from tfx.orchestration.pipeline import Pipeline
-from tfx.types import standard_artifacts
-from tfx.types.channel import Channel
 
 from components import movielens_example_gen
 from components.movielens_example_gen import MovieLensExampleGen
@@ -43,19 +39,10 @@ from components.retrain_gate import state as retrain_state
 from components.validation_gate import ValidationGate
 from transform_fn import features, preprocessing
 
-ANALYZER_CACHE_RESOLVER_ID = "analyzer_cache_resolver"
 # Pipeline parameters of a compiled pipeline (``runtime_parameters``).
 SPAN_PARAMETER = "span"
 INPUT_PATH_PARAMETER = "input_path"
 HYPERPARAMETER_OVERRIDES_PARAMETER = "hyperparameter_overrides"
-
-
-def _analyzer_cache() -> Resolver:
-    """The latest tf.Transform analyzer cache written by an earlier run."""
-    return Resolver(
-        strategy_class=LatestArtifactStrategy,
-        cache=Channel(type=standard_artifacts.TransformCache),
-    ).with_id(ANALYZER_CACHE_RESOLVER_ID)
 
 
 def query_time_for_split(split_mode: str) -> str:
@@ -106,11 +93,10 @@ def create_pipeline(
 ) -> Pipeline:
     """Builds the pipeline; reads no file and starts nothing.
 
-    A resolver node is in the pipeline only where its output is used (the
-    analyzer cache with ``analyzer_cache``) and the deployment runs it. The
-    rolling window of spans needs none (the ExampleGen reads the window),
-    nor does warm start: the Trainer reads the served model under the push
-    destination, which must be readable where the Trainer runs.
+    It has no resolver node, so every target runs it alike: the ExampleGen
+    reads the rolling window of spans itself, and the Trainer finds the
+    served model to warm-start from under the push destination, which must
+    be readable where the Trainer runs.
 
     With ``skip_unchanged`` a ``RetrainGate`` runs first and every other
     component runs under a ``Cond`` on its decision (a KFP trigger condition
@@ -217,16 +203,15 @@ def _run_components(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
     validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
-    analyzer_cache = (
-        _analyzer_cache() if config.analyzer_cache and deployment.builtin_resolvers else None
-    )
     transform = Transform(
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=config_lib.PREPROCESSING_FN,
         custom_config={features.BUCKETING_CONFIG_KEY: config.bucketing},
-        analyzer_cache=analyzer_cache.outputs["cache"] if analyzer_cache else None,
-        disable_analyzer_cache=not config.analyzer_cache,
+        # tf.Transform keys its analyzer cache by file pattern, and the
+        # ExampleGen writes the window anew each run: no entry could be
+        # reused (docs/retraining.md, "Analyzer cache").
+        disable_analyzer_cache=True,
         # StatisticsGen already describes the raw data; skip Transform's copies.
         disable_statistics=True,
         # The Trainer transforms the raw examples through the transform graph
@@ -269,7 +254,6 @@ def _run_components(
             schema_gen,
             example_validator,
             validation_gate,
-            analyzer_cache,
             transform,
             trainer,
             evaluator,

@@ -151,8 +151,8 @@ def span_file_prefix(span: int) -> str:
       span: The span number.
 
     Returns:
-      ``span-<k, 6 digits>-data_tfrecord``: one file pattern per span, which
-      is how the analyzer cache tells the spans apart.
+      ``span-<k, 6 digits>-data_tfrecord``: each file says which span it
+      holds, and each span has a file pattern of its own.
     """
     return f"span-{span:06d}-{write_split.DEFAULT_TF_RECORD_FILE_NAME}"
 

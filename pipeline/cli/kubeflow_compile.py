@@ -46,9 +46,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # pylint: disable=p
 def _add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("deployment")
     group.add_argument("--target", choices=kubeflow_runner.TARGETS, default=kubeflow_runner.TARGET_KUBEFLOW,
-                       help="kubeflow: Kubeflow Pipelines (no resolver tasks, so no analyzer cache; "
-                            "also runs on Vertex AI); vertex: Vertex AI Pipelines, with TFX's "
-                            "analyzer-cache resolver when --analyzer-cache is on")
+                       help="kubeflow: Kubeflow Pipelines; vertex: Vertex AI Pipelines (the same "
+                            "spec: the pipeline has no resolver task)")
     group.add_argument("--pipeline-root", required=True,
                        help="artifact root every task can reach: gs://bucket/path or s3://bucket/path")
     group.add_argument("--image", required=True,
@@ -146,7 +145,7 @@ def handle(args: argparse.Namespace) -> int:
             trainer_memory_gb=args.trainer_memory_gb,
         )
         job = kubeflow_runner.compile_pipeline(config, settings)
-    _print_notes(config, args.target)
+    _print_notes(config)
     kubeflow_runner.write_spec(job, args.output)
     tasks = job["pipelineSpec"]["root"]["dag"]["tasks"]
     print(f"Compiled {config.pipeline_name} for {args.target} ({len(tasks)} tasks, image "
@@ -154,12 +153,8 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_notes(config: config_lib.PipelineConfig, target: str) -> None:
+def _print_notes(config: config_lib.PipelineConfig) -> None:
     """Warns about settings that compile but do less on the cluster than locally."""
-    if target == kubeflow_runner.TARGET_KUBEFLOW and config.analyzer_cache:
-        print("note: the analyzer cache comes through a resolver, which the Kubeflow Pipelines "
-              "backend does not run: each run analyses its data afresh (--target vertex keeps it)",
-              file=sys.stderr)
     for uri, what in ((config.pipeline_root, "--pipeline-root"), (config.push_destination, "push destination")):
         if uri.startswith("s3://"):
             print(f"note: {what} {uri}: s3:// (and MinIO) needs tensorflow-io and apache-beam[aws] "

@@ -6,15 +6,12 @@ UI). Every task runs this project's container image (``Dockerfile``) with TFX's
 v2 executor entry point; user code is referenced by dotted path into the
 installed packages, so compiling reads no data and no object storage.
 
-Two targets:
-
-* ``kubeflow``: Kubeflow Pipelines (open source, v2 backend). Its backend
-  does not implement resolver tasks ("resolver executors not implemented"), so
-  the pipeline is built without them: no analyzer cache. Warm start needs
-  none (the Trainer reads the served model under the push destination, as
-  the Evaluator does for its comparison). Also runs on Vertex AI.
-* ``vertex``: Vertex AI Pipelines, with TFX's analyzer-cache resolver where
-  the settings use it.
+Two targets, ``kubeflow`` (Kubeflow Pipelines, open source, v2 backend) and
+``vertex`` (Vertex AI Pipelines), which compile to the same spec: the
+pipeline has no resolver node (the open-source backend does not implement
+resolver tasks), because the ExampleGen reads the window of spans itself and
+the Trainer finds the served model to warm-start from under the push
+destination, as the Evaluator does for its comparison.
 
 What differs from a local run is given to ``create_pipeline`` as a
 ``config.Deployment`` (``deployment``), so the compiled spec is the
@@ -22,7 +19,7 @@ compiler's own, never edited afterwards:
 
 * the curated schema is read from the image (``schema_dir``), not from the
   compiling machine's checkout;
-* resolver nodes only where the target runs them;
+* what a recurring run sets as pipeline parameters;
 * the Trainer's resource limits as its platform config;
 * KFP's cache is off: MovieLensExampleGen must never be served from it (its
   custom driver, which fingerprints the input, runs only under
@@ -100,14 +97,13 @@ def deployment(settings: KubeflowSettings):
 
     Returns:
       The ``config.Deployment``: schemas read where the tasks see them, TFX's
-      resolver nodes only on Vertex AI, the Trainer's resource limits, and
-      the pipeline parameters a recurring run sets.
+      the Trainer's resource limits, and the pipeline parameters a
+      recurring run sets.
     """
     from pipeline import config as config_lib  # pylint: disable=import-outside-toplevel
 
     return config_lib.Deployment(
         schema_dir=settings.schema_dir,
-        builtin_resolvers=settings.target == TARGET_VERTEX,
         trainer_cpu=settings.trainer_cpu,
         trainer_memory_gb=settings.trainer_memory_gb,
         runtime_parameters=True,

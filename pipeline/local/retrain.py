@@ -37,7 +37,7 @@ def retrain(
     """Runs the pipeline unless nothing it depends on changed (module docstring).
 
     Args:
-      config: The pipeline settings (warm start, window, analyzer cache).
+      config: The pipeline settings (warm start, window).
       work_dir: The work directory (metadata, lock and log live there).
       emit: Where progress lines go.
 

@@ -14,13 +14,9 @@ def kubeflow_job(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def vertex_job(tmp_path_factory):
-    """The ``--target vertex`` PipelineJob with warm start and the analyzer cache, on a gs:// root.
-
-    The analyzer cache's resolver is the one resolver task Vertex runs; warm
-    start adds none (the Trainer reads the served model itself).
-    """
+    """The ``--target vertex`` PipelineJob with warm start, on a gs:// root (no resolver task)."""
     output = tmp_path_factory.mktemp("vertex") / "spec.json"
-    return kubeflow_fixtures.compile_job(str(output), "vertex", ["--warm-start", "--analyzer-cache"])
+    return kubeflow_fixtures.compile_job(str(output), "vertex", ["--warm-start"])
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,11 @@ artifacts from the producers' executor outputs, output artifacts provisioned
 under the pipeline root), substitutes it for ``{{$}}`` in the container's
 arguments, runs the container's command in a subprocess (``python`` being the
 interpreter that plays the image's), and reads back the ``executor_output.json``
-the TFX entry point writes. A resolver task queries the artifacts of earlier
-runs; this launcher keeps none, so, like a first run on Vertex AI, every query
-yields nothing. A task's trigger condition is evaluated as KFP does for the
+the TFX entry point writes. A task's trigger condition is evaluated as KFP does for the
 one form TFX's ``Cond`` compiles ours to (an input artifact's metadata value
 compared for equality); a task whose condition is false, or whose producer
 was skipped, is skipped. It is a test of our spec, not an orchestrator: no
-caching, no retries, no importer tasks (our spec has none).
+caching, no retries, no resolver or importer tasks (our spec has none).
 """
 
 import dataclasses
@@ -43,10 +41,10 @@ class TaskRun:
     """One executed task.
 
     Attributes:
-      kind: ``container``, ``resolver`` or ``skipped``.
+      kind: ``container`` or ``skipped``.
       seconds: Wall time.
       outputs: Output key to the runtime artifacts it produced.
-      executor_input: What the container got (None for resolvers).
+      executor_input: What the container got (None when skipped).
     """
 
     kind: str
@@ -108,10 +106,6 @@ def run_pipeline_job(
         component = spec["components"][task["componentRef"]["name"]]
         executor = spec["deploymentSpec"]["executors"][component["executorLabel"]]
         started = time.perf_counter()
-        if "resolver" in executor:
-            queries = executor["resolver"]["outputArtifactQueries"]
-            runs[name] = TaskRun("resolver", 0.0, {key: [] for key in queries})
-            continue
         if "container" not in executor:
             raise NotImplementedError(f"{name}: executor kind {sorted(executor)} is not supported here")
         task_dir = os.path.join(root, spec["pipelineInfo"]["name"], run_id, name)

@@ -28,8 +28,6 @@ CONTAINER_TASKS = {
     "RetrievalEvaluator",
     "VersionedPusher",
 }
-# The analyzer cache's, on Vertex only; warm start has none on any target.
-RESOLVER_TASKS = {"analyzer_cache_resolver"}
 BEAM_TASKS = ("MovieLensExampleGen", "StatisticsGen", "Transform")
 
 
@@ -134,18 +132,6 @@ def test_spec_is_consistent(target, kubeflow_job, vertex_job):
         assert inputs_spec == expected, name
 
 
-def test_resolvers_only_where_the_target_runs_them_and_their_output_is_used(kubeflow_job, vertex_job, tmp_path):
-    # Vertex, with warm start and the analyzer cache: the analyzer cache's
-    # resolver feeds Transform; warm start adds no resolver and no base_model.
-    assert set(_tasks(vertex_job)) == CONTAINER_TASKS | RESOLVER_TASKS
-    assert _source(vertex_job, "Transform", "analyzer_cache") == ("analyzer_cache_resolver", "cache")
-    assert "base_model" not in _tasks(vertex_job)["RetrievalTrainer"]["inputs"]["artifacts"]
-    # Without the analyzer cache nothing reads a resolver's output: no
-    # resolver, and the Vertex spec is the Kubeflow one.
-    cold = kubeflow_fixtures.compile_job(str(tmp_path / "vertex-cold.json"), "vertex")
-    assert cold["pipelineSpec"] == kubeflow_job["pipelineSpec"]
-
-
 def test_cluster_adjustments_and_user_code_by_dotted_path(kubeflow_job):
     spec = kubeflow_job["pipelineSpec"]
     assert kubeflow_job["runtimeConfig"]["gcsOutputDirectory"] == kubeflow_fixtures.PIPELINE_ROOT
@@ -194,9 +180,9 @@ def test_beam_profile_trainer_resources_and_yaml_output(tmp_path):
 
 def test_warm_start_compiles_alike_on_both_targets_without_a_resolver(kubeflow_job, vertex_job, tmp_path):
     warm = kubeflow_fixtures.compile_job(str(tmp_path / "k.json"), "kubeflow", ["--warm-start"])
-    vertex_warm = kubeflow_fixtures.compile_job(str(tmp_path / "v.json"), "vertex", ["--warm-start"])
-    assert vertex_warm["pipelineSpec"] == warm["pipelineSpec"]
+    assert vertex_job["pipelineSpec"] == warm["pipelineSpec"]
     assert set(_tasks(warm)) == CONTAINER_TASKS
+    assert not [e for e in warm["pipelineSpec"]["deploymentSpec"]["executors"].values() if "resolver" in e]
     # The Trainer finds the served model under the push destination itself.
     for job in (warm, vertex_job):
         assert "base_model" not in _tasks(job)["RetrievalTrainer"]["inputs"]["artifacts"]
@@ -258,7 +244,7 @@ def test_settings_are_checked():
     ), argparse.Namespace)
 
 
-def test_span_window_and_analyzer_cache_on_the_kubeflow_target(tmp_path, capsys):
+def test_a_span_window_compiles_with_no_resolver_task(tmp_path):
     args = ["compile", "--pipeline-root", kubeflow_fixtures.PIPELINE_ROOT, "--image", kubeflow_fixtures.IMAGE,
             "--output", str(tmp_path / "spec.json"), *kubeflow_fixtures.SOURCE_ARGS]
     assert cli.main([*args, "--window-spans", "3"]) == 0
@@ -268,10 +254,4 @@ def test_span_window_and_analyzer_cache_on_the_kubeflow_target(tmp_path, capsys)
     assert set(tasks) == CONTAINER_TASKS
     window = tasks["MovieLensExampleGen"]["inputs"]["parameters"]["window_spans"]
     assert window["runtimeValue"]["constant"] == 3
-    capsys.readouterr()
-    assert cli.main([*args, "--analyzer-cache"]) == 0
-    assert "analyses its data afresh" in capsys.readouterr().err
-    with open(tmp_path / "spec.json", encoding="utf-8") as handle:
-        tasks = json.load(handle)["pipelineSpec"]["root"]["dag"]["tasks"]
-    assert set(tasks) == CONTAINER_TASKS
     assert set(tasks["Transform"]["inputs"]["artifacts"]) == {"examples", "schema"}

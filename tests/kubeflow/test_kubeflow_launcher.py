@@ -1,4 +1,4 @@
-"""The local launcher of the spec-execution test: order, executor input, resolvers."""
+"""The local launcher of the spec-execution tests: order, executor input, conditions."""
 
 import json
 import os
@@ -8,7 +8,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 from tfx.orchestration.kubeflow.v2.container import kubeflow_v2_entrypoint_utils
 
 from pipeline.kubeflow import runner as kubeflow_runner
-from tests.kubeflow import kfp_local_launcher
+from tests.kubeflow import kfp_local_launcher, kubeflow_fixtures
 
 
 def _component(spec, task):
@@ -55,24 +55,28 @@ def test_executor_input_is_what_the_tfx_entry_point_parses(kubeflow_job, tmp_pat
     assert parsed.outputs.output_file == os.path.join(task_dir, kfp_local_launcher.OUTPUT_FILE)
 
 
-def test_resolvers_yield_nothing_and_consumers_get_an_empty_input(vertex_job, tmp_path):
-    job = vertex_job  # Its one resolver task: the analyzer cache's.
-    spec = job["pipelineSpec"]
-    tasks = spec["root"]["dag"]["tasks"]
-    resolvers = {name: task for name, task in tasks.items() if "resolver" in name}
-    only_resolvers = {**job, "pipelineSpec": {**spec, "root": {"dag": {"tasks": resolvers}}}}
-    runs = kfp_local_launcher.run_pipeline_job(only_resolvers, "run", {}, str(tmp_path))
-    assert {name: run.outputs for name, run in runs.items()} == {"analyzer_cache_resolver": {"cache": []}}
-    produced = {
-        "ImportSchemaGen": {"schema": []},
-        "MovieLensExampleGen": {"examples": [], "candidates": []},
+def test_a_false_condition_skips_the_task_and_its_consumers(tmp_path):
+    job = kubeflow_fixtures.compile_job(str(tmp_path / "spec.json"), "kubeflow", ["--skip-unchanged"])
+    tasks = job["pipelineSpec"]["root"]["dag"]["tasks"]
+
+    def skipped_when_the_gate_says(run):
+        decision = {"name": "gate", "uri": "u", "metadata": {"run": run, "reason": "r"}}
+        runs = {"RetrainGate": kfp_local_launcher.TaskRun("container", 0.0, {"decision": [decision]})}
+        for name in kfp_local_launcher.topological_order(tasks):
+            if name != "RetrainGate":
+                skipped = kfp_local_launcher._skipped(tasks[name], runs)  # pylint: disable=protected-access
+                runs[name] = kfp_local_launcher.TaskRun(
+                    kfp_local_launcher.SKIPPED if skipped else "container", 0.0, {}
+                )
+        return {name for name, run in runs.items() if run.kind == kfp_local_launcher.SKIPPED}
+
+    assert skipped_when_the_gate_says(0) == set(tasks) - {"RetrainGate"}
+    assert skipped_when_the_gate_says(1) == set()
+    # A consumer of a skipped task is skipped too, whatever its own condition.
+    runs = {
+        "RetrainGate": kfp_local_launcher.TaskRun(
+            "container", 0.0, {"decision": [{"name": "g", "uri": "u", "metadata": {"run": 1}}]}
+        ),
+        "MovieLensExampleGen": kfp_local_launcher.TaskRun(kfp_local_launcher.SKIPPED, 0.0, {}),
     }
-    for name, outputs in produced.items():
-        runs[name] = kfp_local_launcher.TaskRun("container", 0.0, outputs)
-    transform_input = kfp_local_launcher.executor_input_for(
-        tasks["Transform"], _component(spec, "Transform"), runs, job,
-        str(tmp_path / "Transform"), "Transform",
-    )
-    parsed = json_format.Parse(json.dumps(transform_input), pipeline_spec_pb2.ExecutorInput())
-    inputs = kubeflow_v2_entrypoint_utils.parse_raw_artifact_dict(parsed.inputs.artifacts)
-    assert inputs["analyzer_cache"] == []
+    assert kfp_local_launcher._skipped(tasks["StatisticsGen"], runs)  # pylint: disable=protected-access
