@@ -149,7 +149,7 @@ def handle(args: argparse.Namespace) -> int:
     kubeflow_runner.write_spec(job, args.output)
     tasks = job["pipelineSpec"]["root"]["dag"]["tasks"]
     print(f"Compiled {config.pipeline_name} for {args.target} ({len(tasks)} tasks, image "
-          f"{args.image}, Beam {' '.join(config.beam_pipeline_args)}) into {args.output}")
+          f"{args.image}, Beam {' '.join(config.beam_pipeline_args) or 'defaults: DirectRunner in memory'}) into {args.output}")
     return 0
 
 

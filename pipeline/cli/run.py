@@ -151,7 +151,7 @@ def handle(args: argparse.Namespace) -> int:
     if local.data_note:
         print(f"note: {local.data_note}")
     print(f"Running {config.pipeline_name} ({config.example_gen.source} data, schema "
-          f"{config.schema}, Beam {' '.join(config.beam_pipeline_args)}) in {paths.work_dir}")
+          f"{config.schema}, Beam {' '.join(config.beam_pipeline_args) or 'defaults: DirectRunner in memory'}) in {paths.work_dir}")
     print(f"Full log: {paths.log_file}")
     summary = local_runner.run(config, paths.metadata_file, paths.log_file)
     print_summary(summary, local.data_note)

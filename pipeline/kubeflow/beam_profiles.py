@@ -123,6 +123,13 @@ def _flag(name: str, value: Optional[str]) -> List[str]:
 def direct_runner_args(multi_processing: bool, workers: int = 0) -> List[str]:
     """Beam DirectRunner's flags: the one place they are written.
 
+    In memory, none: Beam's defaults are the DirectRunner in memory with one
+    worker, and TFX, given any Beam flag without a dependency flag, packages
+    its own installation into an sdist for every Beam component
+    (``tfx.utils.dependency_utils.make_beam_dependency_flags``: 4-8 s per
+    component on this machine, and a folder left in the temp directory),
+    which a runner inside the component's process never uses.
+
     Args:
       multi_processing: Worker processes (else in memory, in the calling
         process).
@@ -133,7 +140,7 @@ def direct_runner_args(multi_processing: bool, workers: int = 0) -> List[str]:
       Beam pipeline arguments.
     """
     if not multi_processing:
-        return ["--runner=DirectRunner", "--direct_running_mode=in_memory", "--direct_num_workers=1"]
+        return []
     return [
         "--runner=DirectRunner",
         "--direct_running_mode=multi_processing",

@@ -2,8 +2,10 @@
 
 import apache_beam as beam
 import pytest
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 from apache_beam.testing.util import assert_that, equal_to
+from tfx.dsl.components.base import base_beam_executor
+from tfx.utils import dependency_utils
 
 from pipeline import cli
 from pipeline.kubeflow import beam_profiles
@@ -12,9 +14,7 @@ from pipeline.kubeflow.beam_profiles import BeamProfileError, beam_args
 IMAGE = "registry.example/movielens-tfx:1"
 
 EXPECTED = [
-    (beam_profiles.DIRECT, {}, [
-        "--runner=DirectRunner", "--direct_running_mode=in_memory", "--direct_num_workers=1",
-    ]),
+    (beam_profiles.DIRECT, {}, []),
     (beam_profiles.DIRECT_MULTIPROCESSING, {}, [
         "--runner=DirectRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=0",
     ]),
@@ -144,3 +144,29 @@ def test_direct_profiles_run_a_pipeline(profile, options):
     with beam.Pipeline(options=PipelineOptions(beam_args(profile, options))) as pipeline:
         squares = pipeline | beam.Create(range(10)) | beam.Map(lambda x: x * x)
         assert_that(squares, equal_to([x * x for x in range(10)]))
+
+
+class NoOpBeamExecutor(base_beam_executor.BaseBeamExecutor):
+    """A Beam executor that does nothing: what TFX does to the Beam flags shows."""
+
+    def Do(self, input_dict, output_dict, exec_properties):  # pylint: disable=invalid-name
+        del input_dict, output_dict, exec_properties
+
+
+def test_the_in_memory_profile_is_beams_defaults_so_tfx_packages_nothing(monkeypatch):
+    options = PipelineOptions(beam_args(beam_profiles.DIRECT, {}))
+    assert options.view_as(DirectOptions).direct_running_mode == "in_memory"
+    assert options.view_as(DirectOptions).direct_num_workers == 1
+    assert type(beam.Pipeline(options=options).runner).__name__ == "SwitchingDirectRunner"
+
+    built = []
+    monkeypatch.setattr(dependency_utils, "build_ephemeral_package", lambda: built.append(1) or "/x.tar.gz")
+
+    def executor(args):
+        return NoOpBeamExecutor(base_beam_executor.BaseBeamExecutor.Context(beam_pipeline_args=args))
+
+    executor(beam_args(beam_profiles.DIRECT, {}))
+    assert built == []
+    # Any flag without a dependency flag would make TFX package itself.
+    executor(beam_args(beam_profiles.DIRECT_MULTIPROCESSING, {"workers": "2"}))
+    assert built == [1]

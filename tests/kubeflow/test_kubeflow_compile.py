@@ -215,7 +215,7 @@ def test_compile_config_maps_the_run_options_as_a_local_run_does():
         pipeline_name=kubeflow_compile.DEFAULT_PIPELINE_NAME,
         pipeline_root="gs://b/r",
         push_destination="gs://b/r/serving_model",
-        beam_pipeline_args=["--runner=DirectRunner", "--direct_running_mode=in_memory", "--direct_num_workers=1"],
+        beam_pipeline_args=[],
         enable_cache=False,
     )
     assert kubeflow_compile.compile_config(compile_args) == expected
