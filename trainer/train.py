@@ -2,7 +2,7 @@
 
 import dataclasses
 import time
-from typing import Dict, Optional
+from typing import Callable, Dict, List, Optional
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -46,17 +46,20 @@ class TrainedModel:
 
 
 class EpochProgress(tf.keras.callbacks.Callback):
-    """Logs each epoch's loss and time as a progress line of the running component."""
+    """Logs each epoch's loss, time and the time left as a progress line of the running component."""
 
-    def __init__(self, epochs: int):
+    def __init__(self, epochs: int, clock: Callable[[], float] = time.perf_counter):
         """Starts before the first epoch.
 
         Args:
           epochs: Epochs of the whole fit.
+          clock: Seconds, for the epochs' times.
         """
         super().__init__()
         self._epochs = epochs
+        self._clock = clock
         self._started = 0.0
+        self._seconds: List[float] = []
 
     def on_epoch_begin(self, epoch: int, logs: Optional[Dict[str, float]] = None) -> None:
         """Starts the epoch's clock.
@@ -65,21 +68,29 @@ class EpochProgress(tf.keras.callbacks.Callback):
           epoch: The epoch's index, from 0.
           logs: Unused.
         """
-        self._started = time.perf_counter()
+        self._started = self._clock()
 
     def on_epoch_end(self, epoch: int, logs: Optional[Dict[str, float]] = None) -> None:
-        """Logs ``epoch i/n: loss L (Ts)``.
+        """Logs ``epoch i/n: loss L (Ts)``, with ``; about Ss left`` before the last.
+
+        The time left is the mean epoch time so far times the epochs left.
 
         Args:
           epoch: The epoch's index, from 0.
           logs: Keras's epoch results, with ``loss``.
         """
+        self._seconds.append(self._clock() - self._started)
+        left = self._epochs - (epoch + 1)
+        estimate = (
+            f"; about {sum(self._seconds) / len(self._seconds) * left:.0f}s left" if left > 0 else ""
+        )
         log_progress(
-            "epoch %d/%d: loss %.4g (%.1fs)",
+            "epoch %d/%d: loss %.4g (%.1fs%s)",
             epoch + 1,
             self._epochs,
             (logs or {}).get("loss", float("nan")),
-            time.perf_counter() - self._started,
+            self._seconds[-1],
+            estimate,
         )
 
 

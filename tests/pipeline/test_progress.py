@@ -188,12 +188,16 @@ def test_synthetic_source_in_memory_shows_its_ratings_count(log_file):
     assert _progress_lines(lines) == [f"{INDENT}{COMPONENT}: {expected:,} ratings generated"]
 
 
-def test_epochs_are_progress_lines(progress_records):
-    epochs = EpochProgress(epochs=3)
-    for epoch in range(3):
+def test_epochs_are_progress_lines_with_the_time_left(progress_records):
+    clock = _Clock()
+    epochs = EpochProgress(epochs=3, clock=clock)
+    for epoch, seconds in enumerate([10.0, 20.0, 30.0]):
         epochs.on_epoch_begin(epoch)
+        clock.now += seconds
         epochs.on_epoch_end(epoch, {"loss": 10.0 - epoch})
 
-    assert [message.split(" (")[0] for message in progress_records.messages] == [
-        "epoch 1/3: loss 10", "epoch 2/3: loss 9", "epoch 3/3: loss 8",
+    assert progress_records.messages == [
+        "epoch 1/3: loss 10 (10.0s; about 20s left)",
+        "epoch 2/3: loss 9 (20.0s; about 15s left)",
+        "epoch 3/3: loss 8 (30.0s)",
     ]
