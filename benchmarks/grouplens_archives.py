@@ -1,13 +1,16 @@
 """Synthetic data written in GroupLens's release formats, for the benchmarks.
 
 The real MovieLens files may not be redistributed; these writers put the
-synthetic generator's users, movies and ratings into the ml-100k or ml-1m
-layout, so the benchmarks time the GroupLens reading path (the README's main
-command reads ml-100k) on data of any size.
+synthetic generator's users, movies and ratings into the ml-100k, ml-1m or
+ml-25m layout, so the benchmarks time the GroupLens reading path (the
+README's main command reads ml-100k) on data of any size. Ratings are
+streamed from the generator to the file, so a release of any size is
+written in bounded memory.
 """
 
+import csv
 import os
-from typing import Any, Callable, Dict, Iterable, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Tuple
 
 from components.movielens_example_gen import formats
 from movielens_simulator import synthetic
@@ -86,17 +89,54 @@ _LAYOUTS: Dict[str, Tuple[Tuple[str, Callable[[Dict[str, Any]], str]], ...]] = {
         ("movies.dat", _ml1m_movie), ("users.dat", _ml1m_user), ("ratings.dat", _ml1m_rating)
     ),
 }
-RELEASES = tuple(sorted(_LAYOUTS))
+# ml-25m (and ml-20m, ml-latest): UTF-8 CSV with a header, titles quoted
+# where they hold a comma, half-star ratings, no user file.
+ML_25M = "ml-25m"
+RELEASES = tuple(sorted(_LAYOUTS)) + (ML_25M,)
+_NO_GENRES = "(no genres listed)"
+
+
+_ARTICLES = ("The ", "A ", "An ")
+
+
+def _grouplens_title(title: str) -> str:
+    """``The World (1994)`` as GroupLens writes it: ``World, The (1994)`` (then quoted)."""
+    for article in _ARTICLES:
+        if title.startswith(article) and " (" in title:
+            name, year = title[len(article):].rsplit(" (", 1)
+            return f"{name}, {article.strip()} ({year}"
+    return title
+
+
+def _csv_movie(movie: Dict[str, Any]) -> List[Any]:
+    genres = "|".join(features.GENRE_NAMES[g] for g in movie[features.MOVIE_GENRES])
+    return [movie[features.MOVIE_ID], _grouplens_title(movie[features.MOVIE_TITLE]), genres or _NO_GENRES]
+
+
+def _csv_rating(rating: Dict[str, Any]) -> List[Any]:
+    half_stars = min(10, max(1, round(rating[features.USER_RATING] * 2)))
+    return [rating[features.USER_ID], rating[features.MOVIE_ID], f"{half_stars / 2:.1f}",
+            rating[features.TIMESTAMP]]
+
+
+def _write_csv(path: str, header: List[str], rows: Iterable[List[Any]]) -> None:
+    """Writes a UTF-8 CSV file with its header, quoting as GroupLens does (only where needed)."""
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def write_release(release: str, config: synthetic.SyntheticConfig, folder: str) -> str:
-    """Writes synthetic data as a GroupLens ml-100k or ml-1m release folder.
+    """Writes synthetic data as a GroupLens ml-100k, ml-1m or ml-25m release folder.
 
     ml-100k has no flag for some TFDS genres and fewer occupations: those
-    become no flag and ``other``.
+    become no flag and ``other``. ml-25m has no users file (the generated
+    demographics are left out), rounds ratings to half stars and moves a
+    leading article behind the title (``"World, The (1994)"``, quoted).
 
     Args:
-      release: ``ml-100k`` or ``ml-1m``.
+      release: ``ml-100k``, ``ml-1m`` or ``ml-25m``.
       config: The synthetic data's configuration.
       folder: Parent folder.
 
@@ -105,6 +145,12 @@ def write_release(release: str, config: synthetic.SyntheticConfig, folder: str) 
     """
     root = os.path.join(folder, release)
     os.makedirs(root)
+    if release == ML_25M:
+        _write_csv(os.path.join(root, "movies.csv"), ["movieId", "title", "genres"],
+                   map(_csv_movie, synthetic.generate_movies(config)))
+        _write_csv(os.path.join(root, "ratings.csv"), ["userId", "movieId", "rating", "timestamp"],
+                   map(_csv_rating, synthetic.generate_ratings(config, 0, 1)))
+        return root
     tables = (
         synthetic.generate_movies(config),
         synthetic.generate_users(config),

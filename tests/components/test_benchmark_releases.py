@@ -30,4 +30,14 @@ def test_every_synthetic_rating_and_movie_reads_back(release, tmp_path):
     )
     movies = read_split(candidates.uri, spec.CANDIDATES_SPLIT)
     assert len(movies) == len(synthetic.generate_movies(config))
-    assert all(r[features.USER_OCCUPATION_TEXT] for r in ratings)
+    if release == grouplens_archives.ML_25M:
+        # No users file: the release carries ratings and movies only.
+        assert not any(r.get(features.USER_OCCUPATION_TEXT) for r in ratings)
+        # Titles with a comma are quoted, as in the real release, and read back whole.
+        with open(os.path.join(folder, "movies.csv"), encoding="utf-8") as handle:
+            quoted = [line for line in handle if '"' in line]
+        assert quoted
+        titles = {m[features.MOVIE_TITLE] for m in movies}
+        assert {line.split('"')[1] for line in quoted} <= titles
+    else:
+        assert all(r[features.USER_OCCUPATION_TEXT] for r in ratings)
