@@ -123,11 +123,13 @@ def create_pipeline(
         decision = gate.outputs[retrain_gate_component.DECISION_KEY]
         with Cond(decision.future()[0].custom_property(RUN_PROPERTY) == 1):
             components = _run_components(config, deployment, parameters)
+            (evaluator,) = [c for c in components if isinstance(c, RetrievalEvaluator)]
+            (pusher,) = [c for c in components if isinstance(c, VersionedPusher)]
             components.append(
                 RetrainRecord(
                     decision=decision,
-                    blessing=components[-2].outputs["blessing"],
-                    pushed_model=components[-1].outputs["pushed_model"],
+                    blessing=evaluator.outputs["blessing"],
+                    pushed_model=pusher.outputs["pushed_model"],
                     state_uri=state_uri(config),
                 )
             )
@@ -190,7 +192,7 @@ def _run_components(
     deployment: config_lib.Deployment,
     parameters: Mapping[str, RuntimeParameter],
 ) -> List[BaseNode]:
-    """The components of a run, in order; the Evaluator and Pusher last."""
+    """The components of a run, in order."""
     example_gen = MovieLensExampleGen(
         config.example_gen,
         {key: value for key, value in parameters.items() if key in RUNTIME_SETTINGS},

@@ -36,6 +36,10 @@ GATE_INPUTS_KEY = "gate_inputs"
 RUN_PROPERTY = "run"
 REASON_PROPERTY = "reason"
 INPUTS_PROPERTY = "inputs"
+# What TFX's Evaluator and Pusher (and ours, which follow them) record.
+BLESSED_PROPERTY = "blessed"
+PUSHED_PROPERTY = "pushed"
+PUSHED_DESTINATION_PROPERTY = "pushed_destination"
 
 
 # The gate's output: a File artifact (a KFP-native type, so no import path
@@ -219,11 +223,13 @@ def RetrainRecord(  # pylint: disable=invalid-name
       pushed_model: The Pusher's output (``pushed``, ``pushed_destination``).
       state_uri: Where the record goes.
     """
-    pushed = pushed_model.get_int_custom_property("pushed") == 1
+    pushed = pushed_model.get_int_custom_property(PUSHED_PROPERTY) == 1
     written = state.write_state(
         state_uri,
         state.RetrainInputs(**json.loads(decision.get_string_custom_property(INPUTS_PROPERTY))),
-        blessed=blessing.get_int_custom_property("blessed") == 1,
-        pushed_model=pushed_model.get_string_custom_property("pushed_destination") if pushed else None,
+        blessed=blessing.get_int_custom_property(BLESSED_PROPERTY) == 1,
+        pushed_model=(
+            pushed_model.get_string_custom_property(PUSHED_DESTINATION_PROPERTY) if pushed else None
+        ),
     )
     log_progress("recorded span %d (blessed: %s) in %s", written["span"], written["blessed"], state_uri)

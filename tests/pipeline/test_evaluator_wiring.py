@@ -138,3 +138,15 @@ def test_warm_start_is_the_served_model_found_by_the_trainer_without_a_resolver(
         dataclasses.replace(config, warm_start=False), deployment=DEPLOYMENTS[deployment]
     )
     assert key not in _trainer_custom_config(cold)
+
+
+def test_skip_unchanged_puts_the_gate_first_and_the_record_last(tmp_path):
+    pipeline = create_pipeline(dataclasses.replace(_config(tmp_path), skip_unchanged=True))
+    ids = [component.id for component in pipeline.components]
+    assert ids[0] == "RetrainGate" and ids[-1] == "RetrainRecord"
+    record = pipeline.components[-1]
+    assert record.inputs["decision"].producer_component_id == "RetrainGate"
+    assert record.inputs["blessing"].producer_component_id == "RetrievalEvaluator"
+    assert record.inputs["pushed_model"].producer_component_id == "VersionedPusher"
+    assert record.exec_properties["state_uri"] == str(tmp_path / "root" / "retrain_state.json")
+    assert "RetrainGate" not in [c.id for c in create_pipeline(_config(tmp_path)).components]
