@@ -15,6 +15,7 @@ import numpy as np
 from absl import logging
 from tfx import types
 from tfx.components.evaluator import executor as tfx_evaluator_executor
+from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import path_utils
 
@@ -67,6 +68,19 @@ class Executor(tfx_evaluator_executor.Executor):
     resolver looks up. ``Do`` is this class's own; nothing of TFX's
     Evaluator runs.
     """
+
+    def __init__(self, context: Optional[base_executor.BaseExecutor.Context] = None):
+        """Builds the executor from a plain executor context.
+
+        TFX's Evaluator executor is a Beam executor, whose constructor
+        refuses the plain context LocalDagRunner gives a component with an
+        ``ExecutorClassSpec``; this one runs no Beam, so it is built as a
+        plain executor.
+
+        Args:
+          context: The executor context.
+        """
+        base_executor.BaseExecutor.__init__(self, context)  # pylint: disable=non-parent-init-called
 
     def Do(
         self,

@@ -5,6 +5,8 @@ import json
 
 import pytest
 from tfx import types
+from tfx.components.evaluator import executor as tfx_evaluator_executor
+from tfx.dsl.components.base import base_executor
 from tfx.types import standard_artifacts
 
 from components.retrieval_evaluator import executor, spec
@@ -142,3 +144,10 @@ def test_the_pipeline_settings_import_no_tfx_component():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_executor_takes_the_plain_context_local_dag_runner_gives_it(tmp_path):
+    context = base_executor.BaseExecutor.Context(tmp_dir=str(tmp_path), unique_id="1")
+    built = executor.Executor(context)
+    # What TFX's Kubeflow V2 entry point checks to rename the blessing's model ids.
+    assert isinstance(built, tfx_evaluator_executor.Executor)
