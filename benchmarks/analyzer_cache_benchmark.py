@@ -19,9 +19,9 @@ other:
 Every Transform is configured as the pipeline's (``pipeline/pipeline.py``):
 ``pipeline.config.PREPROCESSING_FN``, the bucketing in ``custom_config``,
 ``disable_statistics=True``, ``materialize=False`` and ``force_tf_compat_v1``.
-The cached variant, like the pipeline with ``analyzer_cache``, reads the cache
-and writes an updated one; the full variant, like the pipeline without it,
-neither reads nor writes one. TFX's Transform keys each analysed dataset by a
+The cached variant reads the cache and writes an updated one; the full
+variant (``disable_analyzer_cache=True``, what the pipeline runs) neither
+reads nor writes one. TFX's Transform keys each analysed dataset by a
 hash of its file pattern, so a cache entry is found only because each span's
 examples keep their path.
 
@@ -275,7 +275,8 @@ class CacheProbe:
         probe = self
 
         def run_executor(launcher_self, execution_info):
-            probe._node = launcher_self._pipeline_node.node_info.id  # pylint: disable=protected-access
+            node = launcher_self._pipeline_node  # pylint: disable=protected-access
+            probe._node = node.node_info.id
             try:
                 return probe._run_executor(launcher_self, execution_info)
             finally:
@@ -424,7 +425,9 @@ def run(
     pipeline_root = os.path.join(work_dir, "pipeline_root")
     metadata_path = os.path.join(work_dir, "metadata.sqlite")
     load_before = os.getloadavg()
-    write_seconds = {f"span {s}": round(write_span(data_dir, s, num_ratings, seed), 2) for s in WINDOW}
+    write_seconds = {
+        f"span {s}": round(write_span(data_dir, s, num_ratings, seed), 2) for s in WINDOW
+    }
     pipeline = create_pipeline(
         data_dir, pipeline_root, metadata_path, beam_args, schema, bucketing, repeats
     )
@@ -563,7 +566,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--repeats", type=int, default=2,
                         help="Runs of each variant (interleaved)")
     parser.add_argument("--work-dir", default=None,
-                        help="A fresh folder for data, artifacts and MLMD (default: a new temp dir)")
+                        help="A fresh folder for data, artifacts and MLMD "
+                             "(default: a new temp dir)")
     parser.add_argument("--output", default=None,
                         help="JSON path (default: <work-dir>/analyzer_cache_benchmark.json)")
     parser.add_argument("--beam-arg", action="append", default=[],
