@@ -1,29 +1,27 @@
-"""Times a retrain's Transform with tf.Transform's analyzer cache and without.
+"""Times the pipeline's Transform with its analyzer cache and without.
 
-Scenario: the training window is 3 spans, of which spans 0 and 1 were analysed
-by the previous run. The script writes ``--ratings-per-span`` synthetic ratings
-per span (``movielens_simulator.synthetic``; span k from seed ``--seed + k``,
-its timestamps in the k-th span period) as gzipped tf.Example TFRecords at
-stable paths, ``<work-dir>/data/span-<k>/Split-train/``, the layout of an
-Examples artifact, and runs one LocalDagRunner pipeline, one node after the
-other:
+Scenario: a retrain over a window of 3 spans, of which spans 0 and 1 were
+analysed by the previous run. The script writes ``--ratings-per-span``
+synthetic ratings per span (``movielens_simulator.synthetic``; span k from
+seed ``--seed + k``, its timestamps in the k-th span period) as gzipped
+tf.Example TFRecords laid out as the ExampleGen lays out a window: one
+Examples folder whose ``Split-train`` holds each span under its own prefix
+(``span-00000k-data_tfrecord-*``), with the ``window`` property naming each
+span's files and examples key. A second folder holds spans 0-1 alone (hard
+links to the same files), the previous run's window. One LocalDagRunner
+pipeline runs the pipeline's own ``RetrievalTransform``, one node after the
+other, per repeat:
 
-    ImportSpan0..2 (Importer), ImportSchemaGen (the pipeline's curated schema)
-    TransformWarmup     spans 0-1, writes an analyzer cache (not counted)
-    TransformCached_1   spans 0-2, reads the warm-up's cache
-    TransformFull_1     spans 0-2, disable_analyzer_cache=True
-    TransformFull_2     (the order alternates per repeat, so a trend in the
-    TransformCached_2    machine's load falls on both variants)
-    ...                 (--repeats)
+    TransformWarmup_<r>   spans 0-1, writes an analyzer cache and points
+                          its own pointer file at it (not counted)
+    TransformCached_<r>   spans 0-2, reads the cache through that pointer
+    TransformFull_<r>     spans 0-2, no analyzer cache (what ``run`` does)
 
-Every Transform is configured as the pipeline's (``pipeline/pipeline.py``):
-``pipeline.config.PREPROCESSING_FN``, the bucketing in ``custom_config``,
-``disable_statistics=True``, ``materialize=False`` and ``force_tf_compat_v1``.
-The cached variant reads the cache and writes an updated one; the full
-variant (``disable_analyzer_cache=True``, what the pipeline runs) neither
-reads nor writes one. TFX's Transform keys each analysed dataset by a
-hash of its file pattern, so a cache entry is found only because each span's
-examples keep their path.
+The full variant runs first in every other repeat, so a trend in the
+machine's load falls on both variants. Every Transform is configured as the
+pipeline's (``pipeline/pipeline.py``): ``pipeline.config.PREPROCESSING_FN``,
+the bucketing in ``custom_config`` and ``force_tf_compat_v1``; the cached
+variant as with ``--analyzer-cache``.
 
 Per Transform node the JSON has its MLMD execution time (registration to
 publication), its executor's wall and CPU seconds (this process, all threads,
@@ -32,9 +30,10 @@ seconds by top-level step (execution time summed over Beam's workers, so
 comparable to CPU rather than wall seconds), tf.Transform's Beam counters
 (``cache_entries_decoded``, ``cache_entries_encoded``, ``analysis_input_bytes``
 and ``analysis_input_bytes_from_cache``), the spans it analysed (the
-``InstrumentInputBytes[AnalysisIndex<k>]`` steps) and the content of its input
-and output cache folders by span. The verdict compares the variants'
-component wall and executor CPU seconds.
+``InstrumentInputBytes[AnalysisIndex<k>]`` steps), the transform graph's
+``analyzer_cache`` property and the content of its output cache folder by
+span. The verdict compares the variants' component wall and executor CPU
+seconds.
 
 Usage (from the repository root):
 
@@ -54,6 +53,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import argparse
 import dataclasses
+import hashlib
 import json
 import logging
 import platform
@@ -73,12 +73,15 @@ import tensorflow as tf
 import tensorflow_transform as tft
 import tensorflow_transform.beam as tft_beam
 from tfx import v1 as tfx
-from tfx.components.transform import executor as transform_executor
+from ml_metadata.metadata_store import metadata_store
 from tfx.orchestration.portable import launcher
-from tfx.types import channel_utils
 
 from benchmarks import transform_benchmark
-from components.movielens_example_gen import records
+from components.movielens_example_gen import outputs, records
+from components.movielens_example_gen import spec as example_gen_spec
+from components.retrieval_transform import RetrievalTransform, executor as transform_executor
+from components.retrieval_transform import cache_pointer
+from components.retrieval_transform import spec as transform_spec
 from movielens_simulator import synthetic
 from pipeline import config as config_lib
 from pipeline import preflight
@@ -89,10 +92,11 @@ PIPELINE_NAME = "analyzer_cache_benchmark"
 NUM_SPANS = 3
 ANALYSED_BEFORE = (0, 1)  # spans the warm-up's cache covers
 WINDOW = tuple(range(NUM_SPANS))
+WINDOW_EXAMPLES = "window"  # spans 0-2: this run's ExampleGen output
+WARMUP_EXAMPLES = "warmup"  # spans 0-1: the previous run's
 TRANSFORM_WARMUP = "TransformWarmup"
 TRANSFORM_CACHED = "TransformCached"
 TRANSFORM_FULL = "TransformFull"
-VARIANTS = (TRANSFORM_CACHED, TRANSFORM_FULL)
 _SHARDS_PER_SPAN = 4
 _SPLIT = "train"
 _ANALYSIS_INDEX = re.compile(r"InstrumentInputBytes\[AnalysisIndex(\d+)\]")
@@ -105,24 +109,63 @@ _COUNTERS = (
 )
 
 
-def span_dir(data_dir: str, span: int) -> str:
-    """The stable artifact folder of a span's examples.
+def examples_dir(data_dir: str, name: str) -> str:
+    """The folder of an Examples artifact of the benchmark.
 
     Args:
-      data_dir: The folder of all spans.
+      data_dir: The folder of all data.
+      name: ``WINDOW_EXAMPLES`` or ``WARMUP_EXAMPLES``.
+
+    Returns:
+      ``<data_dir>/<name>``; its examples are under ``Split-train``.
+    """
+    return os.path.join(data_dir, name)
+
+
+def examples_key(num_ratings: int, seed: int, span: int) -> str:
+    """The stand-in for the ExampleGen's examples key of a synthetic span.
+
+    Args:
+      num_ratings: Ratings per span.
+      seed: The base seed.
       span: The span index.
 
     Returns:
-      ``<data_dir>/span-<span>``; its examples are under ``Split-train``.
+      A hex SHA-256 of what the span's examples are made of.
     """
-    return os.path.join(data_dir, f"span-{span}")
+    return hashlib.sha256(f"{num_ratings}:{seed}:{span}".encode()).hexdigest()
+
+
+def window_property(spans: Sequence[int], num_ratings: int, seed: int) -> str:
+    """The Examples' ``window`` property, as the ExampleGen writes it.
+
+    Args:
+      spans: The spans, oldest first.
+      num_ratings: Ratings per span.
+      seed: The base seed.
+
+    Returns:
+      Its JSON.
+    """
+    return json.dumps([
+        {
+            "span": span,
+            "fingerprint": f"synthetic:{num_ratings}:{seed + span}",
+            "examples_key": examples_key(num_ratings, seed, span),
+            "train_files": outputs.train_files_glob(span),
+        }
+        for span in spans
+    ])
 
 
 def write_span(data_dir: str, span: int, num_ratings: int, seed: int) -> float:
     """Writes one span's synthetic ratings as gzipped tf.Example TFRecords.
 
+    Into the window's examples, and linked into the warm-up's when the
+    span is one of ``ANALYSED_BEFORE``.
+
     Args:
-      data_dir: The folder of all spans.
+      data_dir: The folder of all data.
       span: The span index; its data come from seed ``seed + span`` and its
         timestamps lie in the ``span``-th span period.
       num_ratings: Ratings in the span.
@@ -136,51 +179,63 @@ def write_span(data_dir: str, span: int, num_ratings: int, seed: int) -> float:
     config = dataclasses.replace(
         config, start_timestamp=config.start_timestamp + span * config.span_seconds
     )
-    split_dir = os.path.join(span_dir(data_dir, span), f"Split-{_SPLIT}")
-    tf.io.gfile.makedirs(split_dir)
+    folders = [WINDOW_EXAMPLES] + ([WARMUP_EXAMPLES] if span in ANALYSED_BEFORE else [])
+    split_dirs = [os.path.join(examples_dir(data_dir, f), f"Split-{_SPLIT}") for f in folders]
+    for split_dir in split_dirs:
+        tf.io.gfile.makedirs(split_dir)
     for shard in range(_SHARDS_PER_SPAN):
-        path = os.path.join(
-            split_dir, f"data_tfrecord-{shard:05d}-of-{_SHARDS_PER_SPAN:05d}.gz"
-        )
+        name = f"{outputs.span_file_prefix(span)}-{shard:05d}-of-{_SHARDS_PER_SPAN:05d}.gz"
+        path = os.path.join(split_dirs[0], name)
         with tf.io.TFRecordWriter(path, options="GZIP") as writer:
             for record in synthetic.generate_ratings(config, shard, _SHARDS_PER_SPAN):
                 writer.write(records.to_example(record).SerializeToString())
+        for split_dir in split_dirs[1:]:
+            os.link(path, os.path.join(split_dir, name))
     return time.perf_counter() - start
 
 
-def dataset_key(data_dir: str, span: int) -> str:
-    """The key (and cache folder name) TFX's Transform gives a span's examples.
-
-    Derived by the executor's own ``_Dataset`` (the file pattern's last path
-    components and its SHA-256), so it matches the cache folders exactly.
+def dataset_key(num_ratings: int, seed: int, span: int) -> str:
+    """The key (and cache folder name) the pipeline's Transform gives a span.
 
     Args:
-      data_dir: The folder of all spans.
+      num_ratings: Ratings per span.
+      seed: The base seed.
       span: The span index.
 
     Returns:
-      The ``DatasetKey.key`` of the span's ``Split-train/*`` file pattern.
+      ``executor.dataset_key`` of the span's examples key.
     """
-    pattern = os.path.join(span_dir(data_dir, span), f"Split-{_SPLIT}", "*")
-    dataset = transform_executor._Dataset(  # pylint: disable=protected-access
-        pattern, "tfrecords_gzip", 0, None
-    )
-    return dataset.dataset_key.key
+    return transform_executor.dataset_key(span, examples_key(num_ratings, seed, span))
+
+
+def pointer_path(pipeline_root: str, repeat: int) -> str:
+    """The analyzer-cache pointer of one repeat's warm-up and cached run.
+
+    Args:
+      pipeline_root: The pipeline root.
+      repeat: The repeat, from 1.
+
+    Returns:
+      A pointer file of that repeat's own, so each cached run reads the
+      warm-up's cache and not an earlier cached run's.
+    """
+    return os.path.join(pipeline_root, f"repeat-{repeat}", cache_pointer.POINTER_FILE)
 
 
 def node_order(repeats: int) -> List[str]:
-    """The measured Transform nodes in run order, alternating per repeat.
+    """The Transform nodes in run order, the full variant first every other repeat.
 
     Args:
       repeats: Runs of each variant.
 
     Returns:
-      Node ids ``<variant>_<repeat>``.
+      Node ids ``<variant>_<repeat>``; each cached run right after its warm-up.
     """
     order = []
     for repeat in range(1, repeats + 1):
-        variants = VARIANTS if repeat % 2 else VARIANTS[::-1]
-        order.extend(f"{variant}_{repeat}" for variant in variants)
+        cached = [f"{TRANSFORM_WARMUP}_{repeat}", f"{TRANSFORM_CACHED}_{repeat}"]
+        full = [f"{TRANSFORM_FULL}_{repeat}"]
+        order.extend(cached + full if repeat % 2 else full + cached)
     return order
 
 
@@ -192,58 +247,58 @@ def create_pipeline(
     schema: str,
     bucketing: str,
     repeats: int,
+    num_ratings: int,
+    seed: int,
 ) -> tfx.dsl.Pipeline:
-    """The importers, the warm-up and the measured Transforms, in one chain.
+    """The importers and the Transforms, in one chain.
 
     Args:
-      data_dir: The folder of all spans.
+      data_dir: The folder of all data.
       pipeline_root: Where the artifacts go.
       metadata_path: The MLMD SQLite file.
       beam_args: Beam pipeline arguments.
       schema: A curated schema name (``pipeline.config.SCHEMAS``).
       bucketing: ``custom_config`` bucketing of the ``preprocessing_fn``.
       repeats: Runs of each variant.
+      num_ratings: Ratings per span.
+      seed: The base seed.
 
     Returns:
       The TFX pipeline.
     """
-    importers = [
-        tfx.dsl.Importer(
-            source_uri=span_dir(data_dir, span),
+    importers = {
+        name: tfx.dsl.Importer(
+            source_uri=examples_dir(data_dir, name),
             artifact_type=tfx.types.standard_artifacts.Examples,
-            properties={"span": span, "version": 0, "split_names": json.dumps([_SPLIT])},
-        ).with_id(f"ImportSpan{span}")
-        for span in WINDOW
-    ]
+            properties={"span": spans[-1], "version": 0, "split_names": json.dumps([_SPLIT])},
+            custom_properties={
+                example_gen_spec.WINDOW_PROPERTY: window_property(spans, num_ratings, seed)
+            },
+        ).with_id(f"Import{name.capitalize()}")
+        for name, spans in ((WARMUP_EXAMPLES, ANALYSED_BEFORE), (WINDOW_EXAMPLES, WINDOW))
+    }
     schema_gen = tfx.components.ImportSchemaGen(schema_file=config_lib.schema_path(schema))
-
-    def transform(node_id: str, spans: Sequence[int], **kwargs) -> tfx.components.Transform:
-        return tfx.components.Transform(
-            examples=channel_utils.union([importers[s].outputs["result"] for s in spans]),
+    transforms = []
+    for node_id in node_order(repeats):
+        variant, repeat = node_id.rsplit("_", 1)
+        examples = WARMUP_EXAMPLES if variant == TRANSFORM_WARMUP else WINDOW_EXAMPLES
+        node = RetrievalTransform(
+            examples=importers[examples].outputs["result"],
             schema=schema_gen.outputs["schema"],
             preprocessing_fn=config_lib.PREPROCESSING_FN,
             custom_config={features.BUCKETING_CONFIG_KEY: bucketing},
-            disable_statistics=True,
-            materialize=False,
             force_tf_compat_v1=preprocessing.FORCE_TF_COMPAT_V1,
-            **kwargs,
+            analyzer_cache_pointer=(
+                None if variant == TRANSFORM_FULL else pointer_path(pipeline_root, int(repeat))
+            ),
         ).with_id(node_id)
-
-    warmup = transform(TRANSFORM_WARMUP, ANALYSED_BEFORE)
-    transforms = [warmup]
-    for node_id in node_order(repeats):
-        if node_id.startswith(TRANSFORM_CACHED):
-            node = transform(
-                node_id, WINDOW, analyzer_cache=warmup.outputs["updated_analyzer_cache"]
-            )
-        else:
-            node = transform(node_id, WINDOW, disable_analyzer_cache=True)
-        node.add_upstream_node(transforms[-1])  # one at a time, in this order
+        if transforms:
+            node.add_upstream_node(transforms[-1])  # one at a time, in this order
         transforms.append(node)
     return tfx.dsl.Pipeline(
         pipeline_name=PIPELINE_NAME,
         pipeline_root=pipeline_root,
-        components=importers + [schema_gen] + transforms,
+        components=list(importers.values()) + [schema_gen] + transforms,
         metadata_connection_config=(
             tfx.orchestration.metadata.sqlite_metadata_connection_config(metadata_path)
         ),
@@ -340,6 +395,26 @@ def output_dir(pipeline_root: str, node_id: str, output_key: str) -> str:
     return os.path.join(base, sorted(os.listdir(base), key=int)[-1])
 
 
+def analyzer_cache_properties(metadata_path: str) -> Dict[str, Any]:
+    """Each Transform node's ``analyzer_cache`` property of its transform graph.
+
+    Args:
+      metadata_path: The MLMD SQLite file.
+
+    Returns:
+      Node id to the property's JSON, decoded.
+    """
+    config = tfx.orchestration.metadata.sqlite_metadata_connection_config(metadata_path)
+    store = metadata_store.MetadataStore(config)
+    properties = {}
+    for context in store.get_contexts_by_type("node"):
+        for artifact in store.get_artifacts_by_context(context.id):
+            value = artifact.custom_properties.get(transform_spec.ANALYZER_CACHE_PROPERTY)
+            if value is not None:
+                properties[context.name.split(".", 1)[1]] = json.loads(value.string_value)
+    return properties
+
+
 def cache_contents(cache_dir: str, span_keys: Dict[int, str]) -> Dict[str, Any]:
     """What an analyzer cache folder holds, by span.
 
@@ -429,7 +504,8 @@ def run(
         f"span {s}": round(write_span(data_dir, s, num_ratings, seed), 2) for s in WINDOW
     }
     pipeline = create_pipeline(
-        data_dir, pipeline_root, metadata_path, beam_args, schema, bucketing, repeats
+        data_dir, pipeline_root, metadata_path, beam_args, schema, bucketing, repeats,
+        num_ratings, seed,
     )
     start = time.perf_counter()
     with transform_benchmark.ExecutorClock() as clock, CacheProbe() as probe:
@@ -437,11 +513,11 @@ def run(
     pipeline_seconds = time.perf_counter() - start
     component_wall = transform_benchmark.node_times(metadata_path)
 
-    span_keys = {s: dataset_key(data_dir, s) for s in WINDOW}
-    input_cache = output_dir(pipeline_root, TRANSFORM_WARMUP, "updated_analyzer_cache")
+    span_keys = {s: dataset_key(num_ratings, seed, s) for s in WINDOW}
+    graph_properties = analyzer_cache_properties(metadata_path)
     nodes = {}
-    for node_id in [TRANSFORM_WARMUP] + node_order(repeats):
-        spans = ANALYSED_BEFORE if node_id == TRANSFORM_WARMUP else WINDOW
+    for node_id in node_order(repeats):
+        spans = ANALYSED_BEFORE if node_id.startswith(TRANSFORM_WARMUP) else WINDOW
         sorted_spans = sorted(spans, key=lambda s: span_keys[s])  # AnalysisIndex order
         analysed = [sorted_spans[i] for i in probe.analysis_indices.get(node_id, [])]
         steps = probe.step_seconds.get(node_id, {})
@@ -452,6 +528,7 @@ def run(
             "executor_cpu": round(clock.seconds[node_id]["cpu"], 2),
             "spans_analysed": analysed,
             "spans_from_cache": [s for s in spans if s not in analysed],
+            "analyzer_cache_property": graph_properties.get(node_id),
             "counters": probe.counters.get(node_id, {}),
             "beam_steps": probe.steps.get(node_id, 0),
             "beam_step_seconds": {
@@ -495,11 +572,10 @@ def run(
         "seed": seed,
         "beam_pipeline_args": beam_args,
         "repeats": repeats,
-        "run_order": [TRANSFORM_WARMUP] + node_order(repeats),
+        "run_order": node_order(repeats),
         "write_tfrecords_seconds": write_seconds,
         "pipeline_wall_seconds": round(pipeline_seconds, 2),
         "span_dataset_keys": {f"span {s}": k for s, k in span_keys.items()},
-        "input_cache": {"path": input_cache, **cache_contents(input_cache, span_keys)},
         "nodes": nodes,
         "variants_seconds": variants,
         "comparison": comparison,

@@ -1,13 +1,16 @@
 """``create_pipeline``: the MovieLens retrieval pipeline, as a pure function.
 
 MovieLensExampleGen -> StatisticsGen -> ImportSchemaGen (curated schema) ->
-ExampleValidator -> ValidationGate -> Transform -> RetrievalTrainer ->
+ExampleValidator -> ValidationGate -> Transform (RetrievalTransform) -> RetrievalTrainer ->
 RetrievalEvaluator (over the candidate corpus, vs simple baselines and the
 model being served) ->
 VersionedPusher. With ``warm_start`` the Trainer starts from the model being
 served: the newest complete version under the push destination, which it
 finds itself when it runs (as the Evaluator finds its served baseline), so
-warm start needs no resolver task and works on every target alike.
+warm start needs no resolver task and works on every target alike. With
+``analyzer_cache`` the Transform reuses the analysis of spans analysed by an
+earlier run, found through a pointer file under the pipeline root, again
+without a resolver task.
 """
 
 import dataclasses
@@ -18,7 +21,7 @@ from ml_metadata.proto import metadata_store_pb2
 # TFX modules, not ``tfx.v1``: its extensions import the Vertex AI client,
 # which slows every run's start-up and which a local run never uses
 # (docs/benchmarks.md).
-from tfx.components import ExampleValidator, StatisticsGen, Transform
+from tfx.components import ExampleValidator, StatisticsGen
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.dsl.components.base.base_node import BaseNode
 from tfx.dsl.experimental.conditionals.conditional import Cond
@@ -31,6 +34,8 @@ from components.movielens_example_gen.component import RUNTIME_SETTINGS
 from components.retrieval_evaluator import RetrievalEvaluator
 from components.retrieval_evaluator import spec as evaluator_spec
 from components.retrieval_trainer import RetrievalTrainer
+from components.retrieval_transform import RetrievalTransform
+from components.retrieval_transform import cache_pointer
 from components.versioned_pusher import VersionedPusher
 from pipeline import config as config_lib
 from components.retrain_gate import RUN_PROPERTY, RetrainGate, RetrainRecord
@@ -146,6 +151,18 @@ def create_pipeline(
     )
 
 
+def analyzer_cache_pointer(config: config_lib.PipelineConfig) -> str:
+    """Where the Transform records its newest analyzer cache (under the pipeline root).
+
+    Args:
+      config: The pipeline settings.
+
+    Returns:
+      ``<pipeline_root>/transform_analyzer_cache.json``.
+    """
+    return os.path.join(config.pipeline_root, cache_pointer.POINTER_FILE)
+
+
 def state_uri(config: config_lib.PipelineConfig) -> str:
     """Where the record of the last completed run lives (under the pipeline root).
 
@@ -205,23 +222,14 @@ def _run_components(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
     validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
-    transform = Transform(
+    transform = RetrievalTransform(
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=config_lib.PREPROCESSING_FN,
         custom_config={features.BUCKETING_CONFIG_KEY: config.bucketing},
-        # tf.Transform keys its analyzer cache by file pattern, and the
-        # ExampleGen writes the window anew each run: no entry could be
-        # reused (docs/retraining.md, "Analyzer cache").
-        disable_analyzer_cache=True,
-        # StatisticsGen already describes the raw data; skip Transform's copies.
-        disable_statistics=True,
-        # The Trainer transforms the raw examples through the transform graph
-        # (as the served model does); writing them transformed too would cost
-        # a second Beam pass over the data.
-        materialize=False,
         force_tf_compat_v1=preprocessing.FORCE_TF_COMPAT_V1,
-    )
+        analyzer_cache_pointer=analyzer_cache_pointer(config) if config.analyzer_cache else None,
+    ).with_id("Transform")  # TFX's name for the step, kept in metadata and specs.
     transform.add_upstream_node(validation_gate)
     trainer = RetrievalTrainer(
         examples=example_gen.outputs["examples"],

@@ -253,15 +253,17 @@ def _record_properties(
     fingerprint = exec_properties.get(spec.FINGERPRINT_KEY) or spans.window_fingerprint(
         settings, window
     )
-    examples.set_string_custom_property(
-        spec.WINDOW_PROPERTY,
-        json.dumps(
-            [
-                {"span": resolved.span, "fingerprint": spans.fingerprint(settings, resolved)}
-                for resolved in window
-            ]
-        ),
-    )
+    code = spans.examples_code_fingerprint()
+    entries = []
+    for resolved in window:
+        data = spans.fingerprint(settings, resolved)
+        entries.append({
+            "span": resolved.span,
+            "fingerprint": data,
+            "examples_key": spans.examples_key(settings, data, code),
+            "train_files": outputs.train_files_glob(resolved.span if len(window) > 1 else None),
+        })
+    examples.set_string_custom_property(spec.WINDOW_PROPERTY, json.dumps(entries))
     newest = window[-1].span
     for artifact in (examples, candidates):
         artifact.span = newest

@@ -157,6 +157,19 @@ def span_file_prefix(span: int) -> str:
     return f"span-{span:06d}-{write_split.DEFAULT_TF_RECORD_FILE_NAME}"
 
 
+def train_files_glob(span: Optional[int]) -> str:
+    """The glob of one span's files in a split, as ``WriteRecords`` names them.
+
+    Args:
+      span: The span, when the split holds several; None when it holds one.
+
+    Returns:
+      A glob relative to the split folder.
+    """
+    prefix = write_split.DEFAULT_TF_RECORD_FILE_NAME if span is None else span_file_prefix(span)
+    return f"{prefix}*"
+
+
 def split_uri(artifact_uri: str, split: str) -> str:
     """Returns the folder of a split inside an Examples artifact (TFX layout).
 

@@ -10,17 +10,23 @@ A run may read a rolling window of the newest spans (``Settings.window_spans``)
 rather than one: ``resolve_window`` pins it, oldest first.
 
 The fingerprint covers what the run reads (file contents, or the generator's
-settings), so that TFX's cache never reuses examples of changed data.
+settings), so that TFX's cache never reuses examples of changed data. The
+examples key covers what a span's train examples are made of (its data, the
+settings that shape them and the ExampleGen's code): tf.Transform's analyzer
+cache is keyed by it, so that a span analysed in one run is found in the next.
 """
 
 import dataclasses
 import hashlib
 import json
+import os
 import re
 from typing import Dict, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
+import movielens_simulator
+from components import code_version
 from components.movielens_example_gen import spec
 from components.movielens_example_gen.settings import Settings
 
@@ -153,6 +159,45 @@ def fingerprint(settings: Settings, resolved: ResolvedSource) -> str:
             for path in _files_under(dataset_dir):
                 digest.update(f"{path}:{tf.io.gfile.stat(path).length}\n".encode())
     return f"sha256:{digest.hexdigest()}"
+
+
+def examples_code_fingerprint() -> str:
+    """Hashes the code that turns a span's data into examples.
+
+    Returns:
+      ``code_version.files_fingerprint`` of this package and the synthetic
+      generator's.
+    """
+    return code_version.files_fingerprint(
+        [os.path.dirname(os.path.abspath(__file__)), movielens_simulator.__path__[0]]
+    )
+
+
+def examples_key(settings: Settings, data_fingerprint: str, code_fingerprint: str) -> str:
+    """Keys the train examples written of one span.
+
+    Equal keys mean equal train examples (up to their order): the span's data,
+    the settings that shape its examples (source, split, duplicates) and the
+    code are the same. Settings that only decide which spans are read, or
+    whether the run fails, do not count.
+
+    Args:
+      settings: The ExampleGen settings.
+      data_fingerprint: The span's ``fingerprint``.
+      code_fingerprint: ``examples_code_fingerprint()``.
+
+    Returns:
+      A hex SHA-256.
+    """
+    shaping = {
+        "data": data_fingerprint,
+        "source": settings.source,
+        "split_mode": settings.split_mode,
+        "eval_fraction": settings.eval_fraction,
+        "keep_duplicate_ratings": settings.keep_duplicate_ratings,
+        "code": code_fingerprint,
+    }
+    return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
 
 
 def _resolve_grouplens(input_path: str, requested: int) -> ResolvedSource:

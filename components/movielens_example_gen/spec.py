@@ -31,7 +31,9 @@ DUPLICATE_RATINGS_COUNT_PROPERTY = "duplicate_ratings_count"
 NUM_EXAMPLES_PROPERTY_PREFIX = "num_examples_"
 SYNTHETIC_QUALITY_PROPERTY = "synthetic_quality"
 SOURCE_PROPERTY = "source"
-# The spans read, oldest first, as JSON ``[{"span": k, "fingerprint": f}, ...]``.
+# The spans read, oldest first, as a JSON list of ``{"span": k, "fingerprint":
+# <the span's data>, "examples_key": <its train examples (spans.examples_key)>,
+# "train_files": <glob of its files in Split-train>}``.
 WINDOW_PROPERTY = "window"
 
 LATEST_SPAN = -1

@@ -19,11 +19,11 @@ from tfx.types import artifact_utils, standard_artifacts
 from tfx.types.experimental import simple_artifacts
 from tfx.types.component_spec import ChannelParameter, ExecutionParameter
 
-from components import movielens_example_gen
+from components import code_version, movielens_example_gen
 from components.movielens_example_gen import spans
 from components.movielens_example_gen.component import RUNTIME_SETTINGS
 from components.progress_log import log_progress
-from components.retrain_gate import code_version, state
+from components.retrain_gate import state
 
 DECISION_KEY = "decision"
 EXAMPLE_GEN_KEY = "example_gen"

@@ -120,6 +120,10 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                             "'{\"epochs\": 10, \"tower_layers\": [128]}'")
     group.add_argument("--warm-start", action="store_true",
                        help="start training from the model being served (the newest pushed version)")
+    group.add_argument("--analyzer-cache", action=argparse.BooleanOptionalAction, default=False,
+                       help="reuse tf.Transform's analysis of spans an earlier run analysed, so a "
+                            "window of spans costs the analysis of the new ones; pays from about "
+                            "150k ratings per span (docs/retraining.md)")
     group.add_argument("--top-ks", type=cutoffs, default=",".join(map(str, rules.top_ks)),
                        metavar="K[,K...]",
                        help="evaluation cut-offs, ascending; those at or above the corpus "
@@ -321,6 +325,7 @@ def pipeline_config(
         hyperparameters=hyperparameters(args.hyperparameters),
         evaluator=evaluator_settings(args),
         warm_start=args.warm_start,
+        analyzer_cache=args.analyzer_cache,
         beam_pipeline_args=beam_pipeline_args,
         enable_cache=enable_cache,
     )

@@ -1,6 +1,6 @@
 """``retrain``: ``run`` for schedules, only when something it depends on changed.
 
-Newest span, rolling window, warm start; skips when the span, its
+Newest span, rolling window, warm start, analyzer cache; skips when the span, its
 window's data, the settings and the code are those of the last completed
 run (``pipeline/local/retrain.py``); one writer per work directory.
 """
@@ -25,13 +25,16 @@ def register(commands: argparse._SubParsersAction) -> None:  # pylint: disable=p
     parser = commands.add_parser(
         "retrain", help="scheduled retraining: run only when the data, settings or code changed",
         description="Runs the pipeline on the newest span with a rolling window of spans, "
-                    "and warm start, unless nothing changed since the last completed run.",
+                    "warm start and the analyzer cache, unless nothing changed since the last "
+                    "completed run.",
         epilog=EXAMPLE, formatter_class=options.HelpFormatter,
     )
     options.add_source_arguments(parser)
     options.add_training_arguments(parser)
     options.add_runtime_arguments(parser)
-    parser.set_defaults(handler=handle, warm_start=True, window_spans=3, split="temporal")
+    parser.set_defaults(
+        handler=handle, warm_start=True, window_spans=3, analyzer_cache=True, split="temporal"
+    )
 
 
 def handle(args: argparse.Namespace) -> int:

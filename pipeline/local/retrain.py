@@ -13,7 +13,7 @@ alike, by the same rule (``retrain_gate.state.decide``):
   (locally, TFX's cache resumes it from the components that had finished);
 * a completed run whose model was not blessed is not retried on the same
   data, settings and code: it would reproduce the same verdict;
-* the code counts (``retrain_gate.code_version``): TFX's cache does not see
+* the code counts (``components.code_version``): TFX's cache does not see
   code, so the run after a change re-executes every component
   (``local_runner`` turns the cache off for it, as for any run).
 

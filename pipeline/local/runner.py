@@ -27,9 +27,10 @@ from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 from tfx.orchestration.portable.mlmd import execution_lib
 
+from components import code_version
 from components.retrieval_evaluator.report import load_metrics
 from components.versioned_pusher import latest_pushed_model, remove_staging_folders
-from components.retrain_gate import RUN_PROPERTY, RetrainGate, code_version
+from components.retrain_gate import RUN_PROPERTY, RetrainGate
 from components.retrain_gate import component as retrain_gate_component
 from components.retrain_gate import state as retrain_state
 from pipeline import config as config_lib

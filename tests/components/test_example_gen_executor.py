@@ -1,5 +1,7 @@
 """Tests of MovieLensExampleGen's executor on real artifacts in a temp dir."""
 
+import dataclasses
+import fnmatch
 import json
 import os
 
@@ -101,9 +103,18 @@ def test_a_window_of_spans_trains_on_each_spans_train_split_and_measures_the_new
     assert examples.span == candidates.span == 4
     window = json.loads(examples.get_string_custom_property(spec.WINDOW_PROPERTY))
     assert [entry["span"] for entry in window] == [3, 4]
-    prefixes = {name.split("-data_tfrecord")[0] for name in os.listdir(f"{examples.uri}/Split-train")}
+    files = os.listdir(f"{examples.uri}/Split-train")
+    prefixes = {name.split("-data_tfrecord")[0] for name in files}
     assert prefixes == {"span-000003", "span-000004"}
     assert examples.get_int_custom_property("num_examples_train") == len(train)
+    # Each span's files are its own: the globs part the split between them.
+    matched = [{name for name in files if fnmatch.fnmatch(name, entry["train_files"])} for entry in window]
+    assert all(matched) and set.union(*matched) == set(files) and not matched[0] & matched[1]
+    # Span 4's examples are the same read alone or in a window, and keyed so.
+    (alone,) = json.loads(single.get_string_custom_property(spec.WINDOW_PROPERTY))
+    assert alone["span"] == 4 and alone["examples_key"] == window[1]["examples_key"]
+    assert window[0]["examples_key"] != window[1]["examples_key"]
+    assert fnmatch.filter(os.listdir(f"{single.uri}/Split-train"), alone["train_files"])
 
 
 def test_a_change_to_an_older_span_of_the_window_changes_the_fingerprint(tmp_path):
@@ -116,6 +127,34 @@ def test_a_change_to_an_older_span_of_the_window_changes_the_fingerprint(tmp_pat
     with open(tmp_path / "span-1" / "ml-100k" / "u.data", "a", encoding="latin-1") as handle:
         handle.write("1\t5\t4\t890000000\n")
     assert spans.window_fingerprint(settings, spans.resolve_window(settings)) != before
+
+
+def test_the_examples_key_follows_what_shapes_a_spans_examples_and_nothing_else(tmp_path):
+    settings = movielens_example_gen.Settings(source="grouplens", input_path=str(tmp_path / "a.zip"))
+    base = spans.examples_key(settings, "sha256:data", "code")
+    shaping = [
+        spans.examples_key(settings, "sha256:other data", "code"),
+        spans.examples_key(settings, "sha256:data", "edited code"),
+        spans.examples_key(dataclasses.replace(settings, split_mode=TEMPORAL), "sha256:data", "code"),
+        spans.examples_key(dataclasses.replace(settings, eval_fraction=0.1), "sha256:data", "code"),
+        spans.examples_key(
+            dataclasses.replace(settings, keep_duplicate_ratings=True), "sha256:data", "code"
+        ),
+    ]
+    assert len({base, *shaping}) == 1 + len(shaping)
+    not_shaping = dataclasses.replace(
+        settings, input_path=str(tmp_path / "b.zip"), window_spans=3, max_bad_rows=5, span=2
+    )
+    assert spans.examples_key(not_shaping, "sha256:data", "code") == base
+
+
+def test_the_examples_code_fingerprint_covers_the_example_gen_and_the_generator(monkeypatch):
+    hashed = []
+    monkeypatch.setattr(spans.code_version, "files_fingerprint", lambda folders: hashed.extend(folders))
+    spans.examples_code_fingerprint()
+    assert sorted(os.path.basename(folder) for folder in hashed) == [
+        "movielens_example_gen", "movielens_simulator"
+    ]
 
 
 def test_missing_archive_error_names_the_path(tmp_path):

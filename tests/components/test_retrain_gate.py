@@ -10,7 +10,8 @@ from tfx.types import standard_artifacts
 
 from components import movielens_example_gen
 from components.retrain_gate import component as gate_lib
-from components.retrain_gate import code_version, state
+from components import code_version
+from components.retrain_gate import state
 
 FINISHED = "2026-01-01 03:10:00"
 

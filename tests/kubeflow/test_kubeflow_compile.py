@@ -255,3 +255,22 @@ def test_a_span_window_compiles_with_no_resolver_task(tmp_path):
     window = tasks["MovieLensExampleGen"]["inputs"]["parameters"]["window_spans"]
     assert window["runtimeValue"]["constant"] == 3
     assert set(tasks["Transform"]["inputs"]["artifacts"]) == {"examples", "schema"}
+
+
+def test_the_analyzer_cache_compiles_as_a_pointer_under_the_pipeline_root(tmp_path):
+    job = kubeflow_fixtures.compile_job(
+        str(tmp_path / "spec.json"), "kubeflow", ["--analyzer-cache"]
+    )
+    # The Transform finds the previous cache itself: still no resolver task.
+    assert set(_tasks(job)) == CONTAINER_TASKS
+    assert set(_tasks(job)["Transform"]["inputs"]["artifacts"]) == {"examples", "schema"}
+    assert _parameter(job, "Transform", "analyzer_cache_pointer") == (
+        kubeflow_fixtures.PIPELINE_ROOT + "/transform_analyzer_cache.json"
+    )
+    outputs = job["pipelineSpec"]["components"]["Transform"]["outputDefinitions"]["artifacts"]
+    assert set(outputs) == {"transform_graph", "updated_analyzer_cache"}
+    plain = kubeflow_fixtures.compile_job(str(tmp_path / "plain.json"), "kubeflow")
+    assert "analyzer_cache_pointer" not in _tasks(plain)["Transform"]["inputs"]["parameters"]
+    assert set(plain["pipelineSpec"]["components"]["Transform"]["outputDefinitions"]["artifacts"]) == {
+        "transform_graph"
+    }

@@ -1,14 +1,16 @@
 """Three scheduled runs of one compiled Kubeflow spec over a drop folder that gains a span.
 
 The spec is compiled once, as for a recurring run (``--skip-unchanged
---warm-start --window-spans 2``), over ``drops/span-{SPAN}``; each run
+--warm-start --window-spans 2 --analyzer-cache``), over ``drops/span-{SPAN}``; each run
 executes its tasks as a KFP backend would (``kfp_local_launcher``, trigger
 conditions included):
 
 1. span 1 is there: everything runs and the model is pushed;
-2. span 2 arrived: the ExampleGen reads the window of spans 1 and 2, and the
-   Trainer starts from run 1's pushed model (checked on the embeddings:
-   training barely moves them, so each id's row must still be run 1's);
+2. span 2 arrived: the ExampleGen reads the window of spans 1 and 2, the
+   Transform analyses span 2 and reads span 1's analysis from run 1's
+   analyzer cache, and the Trainer starts from run 1's pushed model (checked
+   on the embeddings: training barely moves them, so each id's row must
+   still be run 1's);
 3. nothing new: the RetrainGate says so, every other task is skipped, and
    nothing is pushed.
 """
@@ -48,7 +50,7 @@ def _compile(work: str, installed_site: str) -> dict:
         "--image", kubeflow_fixtures.IMAGE, "--output", output,
         "--source", "grouplens", "--input-path", os.path.join(work, "drops", "span-{SPAN}", "ml-100k"),
         "--schema", "ml-100k", "--schema-dir", os.path.join(installed_site, "pipeline", "schema"),
-        "--skip-unchanged", "--warm-start", "--window-spans", "2",
+        "--skip-unchanged", "--warm-start", "--window-spans", "2", "--analyzer-cache",
         # Training that barely moves the weights, so what it started from shows;
         # blessing on thresholds alone (this checks the schedule, not quality).
         "--hyperparameters", json.dumps(
@@ -147,6 +149,25 @@ def test_run_two_reads_the_window_and_warm_starts_from_run_ones_model(scheduled)
             compared += 1
     # At least the user id, movie id and movie history tables.
     assert compared >= 3
+
+
+def _analyzer_cache(run) -> dict:
+    (graph,) = run["Transform"].outputs["transform_graph"]
+    return json.loads(graph["metadata"]["analyzer_cache"])
+
+
+def test_run_two_analyses_only_the_new_span_reading_the_other_from_run_ones_cache(scheduled):
+    job, (run1, run2, _), _, _ = scheduled
+    root = job["runtimeConfig"]["gcsOutputDirectory"]
+    assert _analyzer_cache(run1) == {"enabled": True, "read_from": None, "from_cache": [], "analysed": [1]}
+    run1_cache = _uri(run1["Transform"].outputs["updated_analyzer_cache"])
+    assert _analyzer_cache(run2) == {
+        "enabled": True, "read_from": run1_cache, "from_cache": [1], "analysed": [2]
+    }
+    with open(os.path.join(root, "transform_analyzer_cache.json"), encoding="utf-8") as handle:
+        pointer = json.load(handle)
+    assert pointer["cache"] == _uri(run2["Transform"].outputs["updated_analyzer_cache"])
+    assert [key.split("-")[1] for key in pointer["datasets"]] == ["000001", "000002"]
 
 
 def test_run_three_with_no_new_span_trains_nothing_and_pushes_nothing(scheduled):

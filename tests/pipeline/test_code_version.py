@@ -6,7 +6,7 @@ import types
 
 import pytest
 
-from components.retrain_gate import code_version
+from components import code_version
 from pipeline import config as config_lib
 from pipeline.local import runner as local_runner
 
