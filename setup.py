@@ -35,7 +35,7 @@ setuptools.setup(
         "pyarrow==10.0.1",
         "matplotlib==3.10.9",
     ],
-    extras_require={"test": ["pytest"]},
+    extras_require={"test": ["pytest", "psutil"]},  # psutil: benchmarks/process_memory.py
     entry_points={
         "console_scripts": ["movielens-tfx=pipeline.cli:main"],
     },

@@ -11,19 +11,29 @@ Everything after ``--`` is passed to ``movielens-tfx run`` (see docs/pipeline.md
 the run uses a fresh work directory and no cache, so every component executes.
 ``--grouplens-archive`` first writes synthetic ratings as a GroupLens release
 folder and runs on it (``--source grouplens``), the README's main command's
-path without the real files.
+path without the real files (``ml-25m`` writes the ml-25m CSV format at any
+size: ``--grouplens-archive ml-25m --archive-ratings 5000000``).
+
+The JSON has the seconds per component and per million ratings read, the
+peak resident memory of the whole process tree (Beam's worker processes
+included; sampled every half second) and of the main process alone, and the
+Evaluator's metrics (the model against the baselines).
 """
 
 import argparse
+import glob
 import json
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
+from typing import Dict
 
 from movielens_simulator import synthetic
 from grouplens_archives import RELEASES, write_release
+from process_memory import PeakTreeMemory
 from pipeline import cli
 from pipeline.local import runner as local_runner
 from pipeline.cli import run as run_command
@@ -45,25 +55,42 @@ def main() -> int:
     args = parser.parse_args()
     run_args = [a for a in args.run_args if a != "--"]
     work_dir = tempfile.mkdtemp(prefix="movielens_bench_")
+    write_seconds = None
     if args.grouplens_archive:
+        started = time.perf_counter()
         release = write_release(
             args.grouplens_archive, synthetic.SyntheticConfig(num_ratings=args.archive_ratings), work_dir
         )
+        write_seconds = time.perf_counter() - started
         run_args = ["--source", "grouplens", "--input-path", release, *run_args]
     run = cli.parser().parse_args(["run", "--work-dir", work_dir, "--no-cache", *run_args])
     config = run_command.local_pipeline_config(run).config
     started = time.perf_counter()
-    summary = local_runner.run(
-        config,
-        os.path.join(work_dir, "metadata.sqlite"),
-        os.path.join(work_dir, "run.log"),
-    )
+    with PeakTreeMemory() as memory:
+        summary = local_runner.run(
+            config,
+            os.path.join(work_dir, "metadata.sqlite"),
+            os.path.join(work_dir, "run.log"),
+        )
+    total_seconds = time.perf_counter() - started
+    ratings = ratings_read(config.pipeline_root)
+    millions = ratings / 1e6
     result = {
         "run_args": run_args,
         "beam_pipeline_args": config.beam_pipeline_args,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "total_seconds": time.perf_counter() - started,
+        "write_release_seconds": write_seconds,
+        "ratings_read": ratings,
+        "total_seconds": total_seconds,
         "component_seconds": summary.seconds,
+        "seconds_per_million_ratings": {
+            "total": total_seconds / millions,
+            **{name: seconds / millions for name, seconds in summary.seconds.items()},
+        },
+        "peak_memory_gib": {
+            "process_tree": memory.peak_bytes / 2**30,
+            "main_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+        },
         "slowest_components": sorted(summary.seconds, key=summary.seconds.get, reverse=True)[:3],
         "evaluation": summary.evaluation["metrics"] if summary.evaluation else None,
         "blessed": summary.evaluation["blessing"]["blessed"] if summary.evaluation else None,
@@ -71,8 +98,28 @@ def main() -> int:
     }
     with open(args.output, "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=2, sort_keys=True)
-    print(json.dumps({k: result[k] for k in ("total_seconds", "component_seconds")}, indent=2))
+    print(json.dumps(
+        {k: result[k] for k in ("total_seconds", "seconds_per_million_ratings", "peak_memory_gib")},
+        indent=2,
+    ))
     return 0
+
+
+def ratings_read(pipeline_root: str) -> int:
+    """The ratings the run's ExampleGen wrote (train and eval).
+
+    Args:
+      pipeline_root: The run's pipeline root.
+
+    Returns:
+      Their number, from the ExampleGen's summary file.
+    """
+    (summary_file,) = glob.glob(
+        os.path.join(pipeline_root, "MovieLensExampleGen", "examples", "*", "example_gen_summary.json")
+    )
+    with open(summary_file, encoding="utf-8") as handle:
+        counts: Dict[str, int] = json.load(handle)["num_examples"]
+    return counts["train"] + counts["eval"]
 
 
 if __name__ == "__main__":

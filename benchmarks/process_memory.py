@@ -1,0 +1,69 @@
+"""The peak memory of a process tree: this process and every descendant.
+
+Beam's multi-processing workers and the Trainer's tf.data threads do not show
+in the main process's own peak RSS (``ru_maxrss``), so a benchmark that must
+state what a run needs samples the resident memory of the whole tree.
+"""
+
+import os
+import threading
+from typing import Optional
+
+import psutil
+
+
+def tree_rss_bytes(pid: Optional[int] = None) -> int:
+    """The resident memory of a process and all its descendants, now.
+
+    Args:
+      pid: The root process (default: this one).
+
+    Returns:
+      The sum of their RSS, in bytes; processes that end while being read
+      count as 0.
+    """
+    root = psutil.Process(pid or os.getpid())
+    total = 0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            total += process.memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return total
+
+
+class PeakTreeMemory:
+    """Samples ``tree_rss_bytes`` in a thread while the ``with`` block runs.
+
+    Attributes:
+      peak_bytes: The largest sample so far.
+      samples: How many samples were taken.
+    """
+
+    def __init__(self, interval_seconds: float = 0.5):
+        """Builds the sampler.
+
+        Args:
+          interval_seconds: Time between samples; a peak shorter than it may
+            be missed.
+        """
+        self.peak_bytes = 0
+        self.samples = 0
+        self._interval = interval_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "PeakTreeMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while True:
+            self.peak_bytes = max(self.peak_bytes, tree_rss_bytes())
+            self.samples += 1
+            if self._stop.wait(self._interval):
+                return
