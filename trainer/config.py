@@ -1,7 +1,7 @@
 """Trainer hyperparameters, with defaults and checks."""
 
 import dataclasses
-from typing import Any, Mapping, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 LOSS_AUTO = "auto"
 LOSS_EXACT = "exact_softmax"
@@ -27,12 +27,19 @@ class TrainerConfig:
       optimizer: ``adam``, ``adagrad`` or ``sgd``.
       learning_rate: The optimizer's learning rate.
       epochs: Passes over the training data.
+      max_steps: Step budget: training stops after this many optimizer
+        steps (batches) even if epochs are left, the last epoch then cut
+        short; None (the default) trains every epoch. What stopped training
+        (``epochs`` or ``max_steps``), the epochs and steps trained are in
+        the Trainer's report and its progress lines.
       batch_size: Ratings per step.
       use_title_hash: Add the hashed-title embedding (Keras ``Hashing`` path)
         to the candidate tower.
       top_k: Results returned by the serving signatures.
       seed: Seed of initialisation and shuffling.
-      shuffle_buffer: Examples held by the training shuffle.
+      shuffle_buffer: Examples held by the training shuffle when streaming
+        from the files (``cache_examples`` off); 0 keeps file order. In
+        memory any value above 0 reshuffles the whole split every epoch.
       cache_examples: Transform the training split once and keep it in
         memory between epochs.
       history_in_query: The query tower averages embeddings of the user's
@@ -66,6 +73,7 @@ class TrainerConfig:
     optimizer: str = "adam"
     learning_rate: float = 0.003
     epochs: int = 10
+    max_steps: Optional[int] = None
     batch_size: int = 4096
     use_title_hash: bool = False
     top_k: int = 100
@@ -87,6 +95,11 @@ class TrainerConfig:
         for name in ("embedding_dim", "output_dim", "epochs", "batch_size", "top_k"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError(
+                f"max_steps must be >= 1 (optimizer steps), or null for no step budget, "
+                f"got {self.max_steps}"
+            )
         if self.temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {self.temperature}")
         if self.learning_rate <= 0:
@@ -142,7 +155,10 @@ def _check_types(config: TrainerConfig) -> None:
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
         wanted = field.type
-        if wanted == Tuple[int, ...]:
+        if wanted == Optional[int]:
+            ok = value is None or _is_int(value)
+            what = "an integer or null"
+        elif wanted == Tuple[int, ...]:
             ok = isinstance(value, tuple) and all(_is_int(v) for v in value)
             what = "a list of integers"
         elif wanted is int:

@@ -46,7 +46,9 @@ def transformed_ratings(
       tf_transform_output: The Transform output (for the raw feature spec).
       transform_layer: ``tf_transform_output.transform_features_layer()``.
       batch_size: Examples per batch.
-      shuffle_buffer: Shuffle buffer size; 0 keeps file order.
+      shuffle_buffer: Shuffle buffer size when streaming from the files; 0
+        keeps file order. In memory (``cache``) any value above 0 reshuffles
+        the whole split every pass (``shuffled_row_batches``).
       seed: Shuffle seed.
       cache: Transform the whole split once and keep it in memory (for data
         that fits; epochs then only gather rows), instead of reading,
@@ -68,6 +70,25 @@ def transformed_ratings(
         .map(transform, num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
+
+
+def transform_split(
+    patterns: FilePatterns,
+    tf_transform_output: tft.TFTransformOutput,
+    transform_layer: tf.keras.layers.Layer,
+) -> Dict[str, Any]:
+    """A whole split transformed into memory: what ``cache`` epochs gather from.
+
+    Args:
+      patterns: Glob(s) of the ExampleGen's gzipped TFRecords of one split.
+      tf_transform_output: The Transform output (for the raw feature spec).
+      transform_layer: ``tf_transform_output.transform_features_layer()``.
+
+    Returns:
+      One tensor per transformed feature, a row per example in file order
+      (ragged for variable-length features).
+    """
+    return _transform_all(patterns, _parse_and_transform(tf_transform_output, transform_layer))
 
 
 def _parse_and_transform(
@@ -103,11 +124,21 @@ def _transform_all(
 def _in_memory_batches(
     columns: Dict[str, Any], batch_size: int, shuffle_buffer: int, seed: int
 ) -> tf.data.Dataset:
-    """Batches gathered from in-memory columns, reshuffled on every pass."""
+    """Batches gathered from in-memory columns, reshuffled on every pass.
+
+    With ``shuffle_buffer`` > 0 every pass (iterator) draws a new permutation
+    of all the rows at once (``shuffled_row_batches``) instead of shuffling
+    row numbers one element at a time through a buffer: the same rows, the
+    same batch sizes, a fresh and seeded order every epoch, a uniform
+    shuffle of the whole split whatever the buffer size, and a tenth of the
+    input pipeline's CPU (docs/benchmarks.md, "A Trainer epoch against a bare
+    Keras loop").
+    """
     count = int(next(iter(columns.values())).shape[0])
-    rows = tf.data.Dataset.range(count)
     if shuffle_buffer:
-        rows = rows.shuffle(min(shuffle_buffer, count), seed=seed, reshuffle_each_iteration=True)
+        rows = shuffled_row_batches(count, batch_size, seed)
+    else:
+        rows = tf.data.Dataset.range(count).batch(batch_size)
 
     def gather(indices: tf.Tensor) -> Dict[str, Any]:
         batch = {}
@@ -116,7 +147,40 @@ def _in_memory_batches(
             batch[name] = value.to_sparse() if isinstance(value, tf.RaggedTensor) else value
         return batch
 
-    return rows.batch(batch_size).map(gather).prefetch(tf.data.AUTOTUNE)
+    return rows.map(gather).prefetch(tf.data.AUTOTUNE)
+
+
+def shuffled_row_batches(count: int, batch_size: int, seed: int) -> tf.data.Dataset:
+    """Row numbers ``0..count-1`` in batches, in a new random order on every pass.
+
+    Each iterator takes a fresh seed from ``tf.data.Dataset.random`` (seeded,
+    so every process, and every worker of a multi-worker run, draws the same
+    sequence of orders) and permutes all the rows with one stateless shuffle.
+
+    Args:
+      count: Number of rows.
+      batch_size: Rows per batch (the last batch holds the rest).
+      seed: The op seed of the orders (with TensorFlow's global seed).
+
+    Returns:
+      A dataset of ``[<= batch_size]`` int64 row numbers, of known length.
+    """
+    last_dimension_seed = tf.constant(0, tf.int64)
+
+    def batches_of(epoch_seed: tf.Tensor) -> tf.data.Dataset:
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(count, dtype=tf.int64), seed=tf.stack([epoch_seed, last_dimension_seed])
+        )
+        return tf.data.Dataset.range(0, count, batch_size).map(
+            lambda start: order[start : start + batch_size]
+        )
+
+    return (
+        tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        .take(1)
+        .flat_map(batches_of)
+        .apply(tf.data.experimental.assert_cardinality(-(-count // batch_size)))
+    )
 
 
 @dataclasses.dataclass(frozen=True)

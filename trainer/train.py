@@ -2,7 +2,7 @@
 
 import dataclasses
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -15,6 +15,11 @@ from trainer.history import UserHistory
 from trainer.model import RetrievalModel
 from trainer.towers import Tower, TowerInputs, tower_inputs
 from transform_fn import features, sizes
+
+
+# Why training stopped (``TrainedModel.stop_reason``).
+STOPPED_BY_EPOCHS = "epochs"
+STOPPED_BY_MAX_STEPS = "max_steps"
 
 
 @dataclasses.dataclass
@@ -30,8 +35,14 @@ class TrainedModel:
       loss: The loss actually used.
       eval_metrics: Filtered top-k accuracy of the model and of popularity
         on eval, queried at the model's default time.
-      seconds_per_epoch: Measured training time per epoch.
+      seconds_per_epoch: Measured training time per epoch trained.
       warm_started: Embedding rows carried over per table (empty if none).
+      epochs_trained: Epochs begun (the last one cut short when the step
+        budget ran out in it).
+      steps_trained: Optimizer steps taken.
+      stop_reason: ``epochs`` (every epoch trained) or ``max_steps`` (the
+        step budget ended training first).
+      epoch_seconds: Wall seconds of each epoch (the first includes tracing).
     """
 
     model: RetrievalModel
@@ -43,23 +54,99 @@ class TrainedModel:
     eval_metrics: Dict[str, Dict[str, float]]
     seconds_per_epoch: float
     warm_started: Dict[str, int]
+    epochs_trained: int = 0
+    steps_trained: int = 0
+    stop_reason: str = STOPPED_BY_EPOCHS
+    epoch_seconds: List[float] = dataclasses.field(default_factory=list)
+
+
+class StepBudget(tf.keras.callbacks.Callback):
+    """Stops training after a number of optimizer steps, whatever epochs are left.
+
+    Keras checks ``model.stop_training`` after every batch, so the epoch in
+    which the budget runs out ends there (its ``on_epoch_end`` still runs)
+    and no further epoch starts.
+
+    Attributes:
+      max_steps: The budget.
+      steps: Steps (batches) taken so far.
+      reached: Whether the budget stopped training.
+    """
+
+    def __init__(self, max_steps: int):
+        """Starts with no step taken.
+
+        Args:
+          max_steps: Optimizer steps after which training stops (>= 1).
+        """
+        super().__init__()
+        # Batch logs stay tensors: no host sync per step.
+        self._supports_tf_logs = True
+        self.max_steps = max_steps
+        self.steps = 0
+        self.reached = False
+
+    def on_train_batch_end(self, batch: int, logs: Optional[Dict[str, tf.Tensor]] = None) -> None:
+        """Counts the step and stops training once the budget is spent.
+
+        Args:
+          batch: The batch's index within the epoch.
+          logs: Unused.
+        """
+        self.steps += 1
+        if self.steps >= self.max_steps:
+            self.reached = True
+            self.model.stop_training = True
 
 
 class EpochProgress(tf.keras.callbacks.Callback):
-    """Logs each epoch's loss, time and the time left as a progress line of the running component."""
+    """Logs each epoch's loss, time and the time left as a progress line of the running component.
 
-    def __init__(self, epochs: int, clock: Callable[[], float] = time.perf_counter):
+    With a ``StepBudget`` the epochs shown are those the budget leaves
+    (``min(epochs, ceil(max_steps / steps per epoch))`` once the steps of an
+    epoch are known), the time left counts the steps left, and the epoch in
+    which the budget runs out says so.
+    """
+
+    def __init__(
+        self,
+        epochs: int,
+        clock: Callable[[], float] = time.perf_counter,
+        budget: Optional[StepBudget] = None,
+    ):
         """Starts before the first epoch.
 
         Args:
           epochs: Epochs of the whole fit.
           clock: Seconds, for the epochs' times.
+          budget: The fit's step budget, or None.
         """
         super().__init__()
         self._epochs = epochs
         self._clock = clock
+        self._budget = budget
         self._started = 0.0
         self._seconds: List[float] = []
+        self._steps_at_begin = 0
+        self._steps_per_epoch: Optional[int] = None
+
+    @property
+    def epoch_seconds(self) -> List[float]:
+        """Wall seconds of each epoch trained so far (the last one possibly cut short)."""
+        return list(self._seconds)
+
+    @property
+    def steps_per_epoch(self) -> Optional[int]:
+        """Steps of a whole epoch: from Keras when the data's size is known, else counted; None before."""
+        known = (getattr(self, "params", None) or {}).get("steps")
+        return int(known) if known else self._steps_per_epoch
+
+    def planned_epochs(self) -> int:
+        """The epochs the fit will run: ``epochs``, or fewer when the step budget ends it first."""
+        per_epoch = self.steps_per_epoch
+        if self._budget is None or not per_epoch:
+            return self._epochs
+        return min(self._epochs, -(-self._budget.max_steps // per_epoch))
 
     def on_epoch_begin(self, epoch: int, logs: Optional[Dict[str, float]] = None) -> None:
         """Starts the epoch's clock.
@@ -69,28 +156,46 @@ class EpochProgress(tf.keras.callbacks.Callback):
           logs: Unused.
         """
         self._started = self._clock()
+        if self._budget is not None:
+            self._steps_at_begin = self._budget.steps
 
     def on_epoch_end(self, epoch: int, logs: Optional[Dict[str, float]] = None) -> None:
         """Logs ``epoch i/n: loss L (Ts)``, with ``; about Ss left`` before the last.
 
-        The time left is the mean epoch time so far times the epochs left.
+        The time left is the mean epoch time so far times the epochs left
+        (with a step budget: the steps left over the steps of an epoch). The
+        epoch the budget ends says ``; step budget of N steps reached`` instead.
 
         Args:
           epoch: The epoch's index, from 0.
           logs: Keras's epoch results, with ``loss``.
         """
         self._seconds.append(self._clock() - self._started)
-        left = self._epochs - (epoch + 1)
-        estimate = (
-            f"; about {sum(self._seconds) / len(self._seconds) * left:.0f}s left" if left > 0 else ""
-        )
+        budget = self._budget
+        if budget is not None and self._steps_per_epoch is None and not budget.reached:
+            self._steps_per_epoch = budget.steps - self._steps_at_begin
+        planned = self.planned_epochs()
+        left = float(planned - (epoch + 1))
+        if budget is not None and self.steps_per_epoch:
+            steps_left = min(
+                budget.max_steps - budget.steps,
+                (self._epochs - (epoch + 1)) * self.steps_per_epoch,
+            )
+            left = max(steps_left, 0) / self.steps_per_epoch
+        if budget is not None and budget.reached:
+            suffix = f"; step budget of {budget.max_steps} steps reached"
+            planned = epoch + 1
+        elif left > 0:
+            suffix = f"; about {sum(self._seconds) / len(self._seconds) * left:.0f}s left"
+        else:
+            suffix = ""
         log_progress(
             "epoch %d/%d: loss %.4g (%.1fs%s)",
             epoch + 1,
-            self._epochs,
+            planned,
             (logs or {}).get("loss", float("nan")),
             self._seconds[-1],
-            estimate,
+            suffix,
         )
 
 
@@ -191,6 +296,51 @@ def build_towers(tf_transform_output: tft.TFTransformOutput, config: config_lib.
     )
 
 
+def build_model(
+    tf_transform_output: tft.TFTransformOutput,
+    corpus: data.Corpus,
+    rows: tf.lookup.StaticHashTable,
+    rated: data.Interactions,
+    loss: str,
+    config: config_lib.TrainerConfig,
+) -> "GlobalBatchRetrievalModel":
+    """The compiled retrieval model the Trainer fits (call under the strategy's scope).
+
+    Args:
+      tf_transform_output: The Transform output.
+      corpus: The candidate corpus.
+      rows: ``data.corpus_rows(corpus)``.
+      rated: The training split's interactions (the users' histories, the
+        movies' training frequencies for the in-batch log-Q correction).
+      loss: ``config.resolved_loss(corpus.size)``.
+      config: The hyperparameters.
+
+    Returns:
+      The model, compiled with the configured optimizer; its variables are
+      created on first use (``_build``).
+    """
+    probabilities = tf.cast(rated.movie_counts(corpus.size), tf.float32) + 1.0
+    probabilities /= tf.reduce_sum(probabilities)
+    user_ids = sizes.categorical_sizes(tf_transform_output)[
+        features.transformed_name(features.USER_ID, features.INDEX)
+    ]
+    history = UserHistory(rated.user_index, rated.movie_rows, rated.timestamps, user_ids)
+    query_tower, candidate_tower = build_towers(tf_transform_output, config)
+    model = GlobalBatchRetrievalModel(
+        query_tower,
+        candidate_tower,
+        corpus,
+        loss,
+        history,
+        probabilities,
+        history_in_query=config.history_in_query,
+        exclude_rated_from_loss=config.exclude_rated_from_loss,
+    )
+    model.set_rows(rows)
+    model.compile(optimizer=_optimizer(config))
+    return model
+
+
 def train(
     train_files: data.FilePatterns,
     eval_files: data.FilePatterns,
@@ -199,6 +349,7 @@ def train(
     config: config_lib.TrainerConfig,
     base_model_dir: Optional[str] = None,
     log_dir: Optional[str] = None,
+    callbacks: Sequence[tf.keras.callbacks.Callback] = (),
 ) -> TrainedModel:
     """Trains the two-tower model and measures it on the eval split.
 
@@ -213,6 +364,7 @@ def train(
       log_dir: TensorBoard log directory, or None. Under a multi-worker
         strategy only the chief's logs stay (Keras's TensorBoard callback
         writes the others' to a temporary directory inside it and deletes it).
+      callbacks: More Keras callbacks for the fit (e.g. a benchmark's timer).
 
     Returns:
       The trained model and its measurements.
@@ -223,6 +375,9 @@ def train(
     is the global batch (each of N tasks computes ``batch_size / N`` ratings
     a step), and every task reads the whole training split for the users'
     histories and measures the same eval split.
+
+    With ``config.max_steps`` set, training stops after that many optimizer
+    steps even if epochs are left (``TrainedModel.stop_reason``).
     """
     strategy = distribution.strategy_from_environment()
     tf.keras.utils.set_random_seed(config.seed)
@@ -245,28 +400,10 @@ def train(
     )
     rated = data.interactions(train_dataset, rows)
     train_counts = rated.movie_counts(corpus.size)
-    probabilities = tf.cast(train_counts, tf.float32) + 1.0
-    probabilities /= tf.reduce_sum(probabilities)
-    user_ids = sizes.categorical_sizes(tf_transform_output)[
-        features.transformed_name(features.USER_ID, features.INDEX)
-    ]
     # Every variable (the histories' too) is created under the strategy.
     with strategy.scope():
-        history = UserHistory(rated.user_index, rated.movie_rows, rated.timestamps, user_ids)
-
-        query_tower, candidate_tower = build_towers(tf_transform_output, config)
-        model = GlobalBatchRetrievalModel(
-            query_tower,
-            candidate_tower,
-            corpus,
-            loss,
-            history,
-            probabilities,
-            history_in_query=config.history_in_query,
-            exclude_rated_from_loss=config.exclude_rated_from_loss,
-        )
-        model.set_rows(rows)
-        model.compile(optimizer=_optimizer(config))
+        model = build_model(tf_transform_output, corpus, rows, rated, loss, config)
+        history = model.user_history
 
         # Read three times (building, model and popularity metrics): transform once.
         eval_dataset = data.transformed_ratings(
@@ -277,13 +414,30 @@ def train(
         if base_model_dir:
             carried = warm_start.warm_start(model, tf_transform_output, base_model_dir)
 
-    callbacks = [EpochProgress(config.epochs)]
+    budget = StepBudget(config.max_steps) if config.max_steps is not None else None
+    progress = EpochProgress(config.epochs, budget=budget)
+    fit_callbacks: List[tf.keras.callbacks.Callback] = [progress]
+    if budget is not None:
+        fit_callbacks.insert(0, budget)
     if log_dir:
-        callbacks.append(tf.keras.callbacks.TensorBoard(log_dir=log_dir))
-    logging.info("Training with %s over %d candidates", loss, corpus.size)
+        fit_callbacks.append(tf.keras.callbacks.TensorBoard(log_dir=log_dir))
+    fit_callbacks.extend(callbacks)
+    logging.info(
+        "Training with %s over %d candidates: %d epochs%s",
+        loss,
+        corpus.size,
+        config.epochs,
+        f", at most {config.max_steps} steps" if budget is not None else "",
+    )
     started = time.perf_counter()
-    model.fit(train_dataset, epochs=config.epochs, callbacks=callbacks, verbose=0)
-    seconds_per_epoch = (time.perf_counter() - started) / config.epochs
+    model.fit(train_dataset, epochs=config.epochs, callbacks=fit_callbacks, verbose=0)
+    epochs_trained = len(progress.epoch_seconds)
+    seconds_per_epoch = (time.perf_counter() - started) / max(epochs_trained, 1)
+    steps_trained = int(model.optimizer.iterations.numpy())
+    stop_reason = _stop_reason(config, budget, progress, epochs_trained, steps_trained)
+    logging.info(
+        "Trained %d epochs, %d steps; stopped by %s", epochs_trained, steps_trained, stop_reason
+    )
 
     time_features = metrics.query_time_features(
         transform_layer,
@@ -302,7 +456,27 @@ def train(
         eval_metrics={name: {str(k): v for k, v in values.items()} for name, values in eval_metrics.items()},
         seconds_per_epoch=seconds_per_epoch,
         warm_started=carried,
+        epochs_trained=epochs_trained,
+        steps_trained=steps_trained,
+        stop_reason=stop_reason,
+        epoch_seconds=progress.epoch_seconds,
     )
+
+
+def _stop_reason(
+    config: config_lib.TrainerConfig,
+    budget: Optional[StepBudget],
+    progress: EpochProgress,
+    epochs_trained: int,
+    steps_trained: int,
+) -> str:
+    """``max_steps`` if the step budget ended training before its epochs did, else ``epochs``."""
+    if budget is None or not budget.reached:
+        return STOPPED_BY_EPOCHS
+    per_epoch = progress.steps_per_epoch
+    if per_epoch and epochs_trained == config.epochs and steps_trained == config.epochs * per_epoch:
+        return STOPPED_BY_EPOCHS  # The budget ran out on the last step of the last epoch.
+    return STOPPED_BY_MAX_STEPS
 
 
 def _build(model: RetrievalModel, dataset: tf.data.Dataset) -> None:

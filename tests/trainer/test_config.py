@@ -33,3 +33,24 @@ def test_from_dict_reads_lists_and_rejects_unknown_names():
 def test_invalid_values_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         config.TrainerConfig(**kwargs)
+
+
+def test_max_steps_defaults_to_no_budget_and_takes_a_positive_integer():
+    assert config.TrainerConfig().max_steps is None
+    assert config.TrainerConfig.from_dict({"max_steps": None}).max_steps is None
+    assert config.TrainerConfig.from_dict({"max_steps": 12_000}).max_steps == 12_000
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (0, "max_steps must be >= 1"),
+        (-3, "max_steps must be >= 1"),
+        ("100", "'max_steps' must be an integer or null"),
+        (2.5, "'max_steps' must be an integer or null"),
+        (True, "'max_steps' must be an integer or null"),
+    ],
+)
+def test_invalid_max_steps_are_rejected(value, message):
+    with pytest.raises(ValueError, match=message):
+        config.TrainerConfig.from_dict({"max_steps": value})

@@ -56,3 +56,28 @@ def test_empty_training_files_are_named_in_the_error(analysed_data, tmp_path):
     output = tft.TFTransformOutput(analysed_data.transform_dir)
     with pytest.raises(ValueError, match="part-0.gz.*hold no records"):
         data.transformed_ratings(empty, output, output.transform_features_layer(), 10, cache=True)
+
+
+def _passes(dataset, count):
+    return [[batch.numpy().tolist() for batch in dataset] for _ in range(count)]
+
+
+def test_shuffled_row_batches_permute_every_row_afresh_each_pass_and_repeat_by_seed():
+    first, second, third = _passes(data.shuffled_row_batches(10, 4, seed=5), 3)
+    assert [len(batch) for batch in first] == [4, 4, 2]
+    for order in (first, second, third):
+        assert sorted(row for batch in order for row in batch) == list(range(10))
+    assert first != second and second != third
+    # The same seed draws the same orders, pass by pass (every process, every worker).
+    assert _passes(data.shuffled_row_batches(10, 4, seed=5), 3) == [first, second, third]
+    assert data.shuffled_row_batches(10, 4, seed=5).cardinality().numpy() == 3
+
+
+def test_transform_split_holds_every_streamed_row_in_file_order(analysed_data):
+    output = tft.TFTransformOutput(analysed_data.transform_dir)
+    layer = output.transform_features_layer()
+    columns = data.transform_split(analysed_data.train_files, output, layer)
+    streamed = _columns(data.transformed_ratings(analysed_data.train_files, output, layer, 100))
+    key = features.transformed_name(features.USER_ID, features.INDEX)
+    assert set(columns) == set(streamed)
+    assert columns[key].numpy().tolist() == streamed[key]
