@@ -22,11 +22,11 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from google.protobuf import json_format
 from tensorflow_metadata.proto.v0 import statistics_pb2
-from tfx.components import Transform
 from tfx.orchestration import metadata
 from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
+from components.retrieval_transform import RetrievalTransform
 from pipeline.kubeflow import beam_profiles
 from pipeline.pipeline import create_pipeline
 from tests.pipeline import beam_services
@@ -53,7 +53,7 @@ def _run_to_transform(work_dir: str, beam_pipeline_args: Sequence[str]) -> str:
     pipeline = create_pipeline(
         config, metadata.sqlite_metadata_connection_config(os.path.join(work_dir, "metadata.sqlite"))
     )
-    transform = next(node.id for node in pipeline.components if isinstance(node, Transform))
+    transform = next(node.id for node in pipeline.components if isinstance(node, RetrievalTransform))
     LocalDagRunner().run(pipeline, run_options=tfx_pipeline.RunOptions(to_nodes=[transform]))
     return config.pipeline_root
 
