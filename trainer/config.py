@@ -44,10 +44,18 @@ class TrainerConfig:
         memory between epochs.
       history_in_query: The query tower averages embeddings of the user's
         history (the movies they rated in training before the query time;
-        in training, every other movie the user rated in the training data).
-      exclude_rated_from_loss: Leave the user's other rated movies out of
-        the exact softmax, as the served model leaves them out of its
-        answers.
+        in training, a random sample of the other movies the user rated in
+        the training data, ``history_keep_rate``).
+      history_keep_rate: In training, the chance that each of the user's
+        other training movies is in a query's history, drawn anew every
+        step; the movies left out stay in the softmax as competitors. At 1
+        the history is every other movie, and the model can learn to find
+        the held-out one by subtraction: training loss falls while the
+        model as served falls to popularity (measured in trainer/README.md).
+      exclude_rated_from_loss: Leave the movies in a training query's
+        history out of the exact softmax, as the served model leaves the
+        history out of its answers (without ``history_in_query``: the
+        user's other rated movies).
       user_id_in_query: The query tower embeds the user id itself (besides
         their history and demographics).
       time_in_query: The query tower reads the time's z-score (clipped to
@@ -81,6 +89,7 @@ class TrainerConfig:
     shuffle_buffer: int = 100_000
     cache_examples: bool = True
     history_in_query: bool = True
+    history_keep_rate: float = 0.8
     user_id_in_query: bool = True
     exclude_rated_from_loss: bool = True
     time_in_query: bool = False
@@ -102,6 +111,10 @@ class TrainerConfig:
             )
         if self.temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0.0 < self.history_keep_rate <= 1.0:
+            raise ValueError(
+                f"history_keep_rate must be in (0, 1], got {self.history_keep_rate}"
+            )
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
 

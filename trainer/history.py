@@ -8,7 +8,7 @@ order, and each user's slice), so a caller sends only ``user_id`` and the
 model finds the rest, and every training run refreshes it.
 """
 
-from typing import Optional
+from typing import NamedTuple, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -79,30 +79,71 @@ class UserHistory(tf.Module):
         Returns:
           ``[batch, None]`` int64 corpus rows.
         """
-        users = tf.reshape(tf.cast(users, tf.int64), [-1])
-        num_users = tf.shape(self.row_splits, out_type=tf.int64)[0] - 1
-        users = tf.where(users < num_users, users, num_users)
-        splits = tf.concat([self.row_splits, self.row_splits[-1:]], axis=0)
-        rows = tf.RaggedTensor.from_row_splits(self.rows, splits, validate=False)
-        times = tf.RaggedTensor.from_row_splits(self.times, splits, validate=False)
-        picked = tf.gather(rows, users)
+        picked, picked_times = self.gather(users, self.times)
         keep = tf.ones_like(picked, dtype=tf.bool)
         if before is not None:
-            picked_times = tf.gather(times, users)
             keep &= picked_times <= tf.reshape(tf.cast(before, tf.int64), [-1, 1])
         if leave_out is not None:
             keep &= picked != tf.reshape(tf.cast(leave_out, tf.int64), [-1, 1])
         return tf.ragged.boolean_mask(picked, keep)
 
+    def gather(self, users: tf.Tensor, values: tf.Tensor) -> Tuple[tf.RaggedTensor, tf.RaggedTensor]:
+        """Some users' corpus rows, each with its entry of a per-rating vector.
+
+        Args:
+          users: ``[batch]`` user vocabulary ids; ids past the table have no
+            history.
+          values: ``[ratings]`` one value per training rating, in the
+            history's order (``rows``).
+
+        Returns:
+          ``[batch, None]`` corpus rows and ``[batch, None]`` their values.
+        """
+        users = tf.reshape(tf.cast(users, tf.int64), [-1])
+        num_users = tf.shape(self.row_splits, out_type=tf.int64)[0] - 1
+        users = tf.where(users < num_users, users, num_users)
+        splits = tf.concat([self.row_splits, self.row_splits[-1:]], axis=0)
+        rows = tf.RaggedTensor.from_row_splits(self.rows, splits, validate=False)
+        picked_values = tf.RaggedTensor.from_row_splits(values, splits, validate=False)
+        return tf.gather(rows, users), tf.gather(picked_values, users)
+
+
+class RatedMatrix(NamedTuple):
+    """Every user's training movies as a sparse ``[users, vocabulary ids]`` matrix.
+
+    Attributes:
+      matrix: Ones at (user, ``movie_id_index``), in canonical order.
+      order: ``[ratings]`` the history position (``UserHistory.rows``) of
+        each of the matrix's entries, so per-rating values in the history's
+        order become the matrix's values with ``tf.gather(values, order)``.
+    """
+
+    matrix: tf.SparseTensor
+    order: tf.Tensor
+
+    def weighted(self, values: tf.Tensor) -> tf.SparseTensor:
+        """The matrix with per-rating values in place of its ones.
+
+        Args:
+          values: ``[ratings]`` float32 values in the history's order.
+
+        Returns:
+          The weighted matrix.
+        """
+        return tf.SparseTensor(
+            self.matrix.indices, tf.gather(values, self.order), self.matrix.dense_shape
+        )
+
 
 def rated_matrix(
     history: UserHistory, vocabulary_id_of_row: tf.Tensor, num_vocabulary_ids: int
-) -> tf.SparseTensor:
+) -> RatedMatrix:
     """Every user's history as a sparse ``[users, vocabulary ids]`` matrix of ones.
 
     Its product with an embedding table is every user's summed history in
     one sparse matrix product, the training path's way to embed histories
-    (a per-rating ragged lookup costs ~3x more per step).
+    (a per-rating ragged lookup costs ~3x more per step); weighted by a
+    sample (``RatedMatrix.weighted``), every user's summed sampled history.
 
     Args:
       history: The users' histories.
@@ -110,16 +151,16 @@ def rated_matrix(
       num_vocabulary_ids: Columns: the ``movie_id_index`` table size.
 
     Returns:
-      The matrix, in canonical order.
+      The matrix, in canonical order, and its entries' history positions.
     """
     rows = tf.RaggedTensor.from_row_splits(history.rows, history.row_splits, validate=False)
-    indices = tf.stack(
-        [rows.value_rowids(), tf.gather(vocabulary_id_of_row, rows.flat_values)], axis=1
-    )
+    users = rows.value_rowids()
+    columns = tf.gather(vocabulary_id_of_row, rows.flat_values)
+    order = tf.argsort(users * num_vocabulary_ids + columns, stable=True)
+    indices = tf.gather(tf.stack([users, columns], axis=1), order)
     shape = tf.stack([rows.nrows(), tf.constant(num_vocabulary_ids, tf.int64)])
-    return tf.sparse.reorder(
-        tf.SparseTensor(indices, tf.ones_like(rows.flat_values, tf.float32), shape)
-    )
+    matrix = tf.SparseTensor(indices, tf.ones_like(rows.flat_values, tf.float32), shape)
+    return RatedMatrix(matrix, order)
 
 
 def as_vocabulary_ids(rows: tf.RaggedTensor, vocabulary_id_of_row: tf.Tensor) -> tf.SparseTensor:
@@ -133,34 +174,6 @@ def as_vocabulary_ids(rows: tf.RaggedTensor, vocabulary_id_of_row: tf.Tensor) ->
       ``[batch, None]`` sparse vocabulary ids (empty rows stay empty).
     """
     return tf.gather(vocabulary_id_of_row, rows).to_sparse()
-
-
-# Largest users x movies indicator kept dense for the training mask (256 MB
-# of float32); above it the mask is scattered per batch from the histories.
-DENSE_RATED_LIMIT = 64_000_000
-
-
-def rated_rows(history: UserHistory, num_rows: int) -> Optional[tf.Tensor]:
-    """A dense ``[users + 1, N]`` indicator of each user's rated corpus rows.
-
-    The last row is empty: ids past the users (none in training) rate nothing.
-
-    Args:
-      history: The users' histories.
-      num_rows: Corpus size N.
-
-    Returns:
-      float32 1.0 where the user rated the movie, or None above
-      ``DENSE_RATED_LIMIT`` entries.
-    """
-    num_users = int(history.row_splits.shape[0])
-    if num_users * num_rows > DENSE_RATED_LIMIT:
-        return None
-    rows = tf.RaggedTensor.from_row_splits(history.rows, history.row_splits, validate=False)
-    indices = tf.stack([rows.value_rowids(), rows.flat_values], axis=1)
-    return tf.scatter_nd(
-        indices, tf.ones_like(rows.flat_values, tf.float32), [num_users, num_rows]
-    )
 
 
 def scatter_rated(rows: tf.RaggedTensor, num_rows: int) -> tf.Tensor:

@@ -1,13 +1,23 @@
 """The two-tower retrieval model and its softmax losses.
 
 The towers know nothing of the loss; ``RetrievalModel.compute_loss`` only wires
-them: the query tower embeds the rating's query (with the user's history,
-the rating's own movie left out), and either the whole corpus (exact softmax,
-the user's other rated movies left out of it) or the batch's movies (in-batch
-softmax with a log-Q correction) are the candidates.
+them: the query tower embeds the rating's query (with a random sample of the
+user's other training movies as its history, drawn anew every step), and
+either the whole corpus (exact softmax, the movies in the query's history left
+out of it) or the batch's movies (in-batch softmax with a log-Q correction)
+are the candidates.
+
+Why a sample: with every other movie of the user as the history, the history
+is the user's whole history less the rating's own movie, so a model that
+learns each user's whole history (their id, or embeddings whose sums over a
+user's movies cancel) can subtract and find the held-out movie. Training loss
+then falls far while the model as served, whose history is the whole one,
+falls to popularity (trainer/README.md, "The leave-one-out history leaks").
+With a sample, the movies outside it (the held-out one among them) are all
+alike to the query, and they stay in the softmax as competitors.
 """
 
-from typing import Dict, Mapping, Optional
+from typing import Dict, Mapping, Optional, Tuple
 
 import tensorflow as tf
 import tensorflow_recommenders as tfrs
@@ -63,6 +73,7 @@ class RetrievalModel(tfrs.Model):
         candidate_probabilities: Optional[tf.Tensor] = None,
         history_in_query: bool = True,
         exclude_rated_from_loss: bool = True,
+        history_keep_rate: float = config_lib.TrainerConfig.history_keep_rate,
     ):
         """Builds the model.
 
@@ -76,8 +87,12 @@ class RetrievalModel(tfrs.Model):
             movie in training batches (its rating share), for the log-Q
             correction of the in-batch loss.
           history_in_query: The query tower reads ``features.MOVIE_HISTORY``.
-          exclude_rated_from_loss: Leave each user's other rated movies out
-            of the exact softmax.
+          exclude_rated_from_loss: Leave the movies in each training
+            query's history (without a history: the user's other rated
+            movies) out of the exact softmax, as the served model leaves the
+            history out of its answers.
+          history_keep_rate: Chance that each of the user's other training
+            movies is in a training query's history, drawn anew every step.
         """
         super().__init__()
         if loss == config_lib.LOSS_IN_BATCH and candidate_probabilities is None:
@@ -91,17 +106,14 @@ class RetrievalModel(tfrs.Model):
         self.user_history = history
         self._history_in_query = history_in_query
         self._exclude_rated = exclude_rated_from_loss
+        self._keep_rate = history_keep_rate
         self._vocabulary_id_of_row = tf.reshape(corpus.transformed[_MOVIE_INDEX], [-1])
-        self._rated_rows = history_lib.rated_rows(history, corpus.size)
         self._rated_matrix = None
         if history_in_query:
             self._rated_matrix = history_lib.rated_matrix(
                 history,
                 self._vocabulary_id_of_row,
                 query_tower.embedding_tables[features.MOVIE_HISTORY].size,
-            )
-            self._history_lengths = tf.cast(
-                history.row_splits[1:] - history.row_splits[:-1], tf.float32
             )
         self.in_batch_task = tfrs.tasks.Retrieval(remove_accidental_hits=True)
 
@@ -164,51 +176,83 @@ class RetrievalModel(tfrs.Model):
         ids = history_lib.as_vocabulary_ids(rows, self._vocabulary_id_of_row)
         return {**inputs, features.MOVIE_HISTORY: ids}
 
-    def training_history(self, inputs: Mapping[str, tf.Tensor], label_rows: tf.Tensor) -> tf.Tensor:
-        """``[batch, dim]`` history embeddings of training queries, the target left out.
+    def sample_histories(self) -> tf.Tensor:
+        """``[ratings]`` float32 1.0 where a training rating is in this step's histories.
+
+        Returns:
+          One draw per training rating (``user_history.rows`` order), each
+          kept with chance ``history_keep_rate``; all ones at rate 1.
+        """
+        shape = tf.shape(self.user_history.rows)
+        if self._keep_rate >= 1.0:
+            return tf.ones(shape, tf.float32)
+        return tf.cast(tf.random.uniform(shape) < self._keep_rate, tf.float32)
+
+    def training_history(
+        self, inputs: Mapping[str, tf.Tensor], label_rows: tf.Tensor, kept: tf.Tensor
+    ) -> Tuple[tf.Tensor, tf.RaggedTensor]:
+        """Embeds training queries' histories: the user's kept movies, the target left out.
 
         The same as the query tower's lookup of ``with_history(inputs,
-        history_rows(inputs, leave_out=label_rows))`` (sum over the square
-        root of the count), from one sparse product of every user's history
-        with the table: the rated movie is subtracted, the count less one.
+        rows)`` for the returned rows (sum over the square root of the
+        count), from one sparse product of every user's kept history with
+        the table, less the target's row when it was kept.
 
         Args:
           inputs: Transformed rating features with ``user_id_index``.
           label_rows: ``[batch]`` the corpus rows being predicted (each in
             its user's history).
+          kept: ``sample_histories()``.
 
         Returns:
-          The embeddings.
+          ``[batch, dim]`` embeddings and the ``[batch, None]`` corpus rows
+          of each query's history.
         """
         table = self.query_tower.embedding_tables[features.MOVIE_HISTORY].table
         users = tf.reshape(tf.cast(inputs[_USER_INDEX], tf.int64), [-1])
-        sums = tf.sparse.sparse_dense_matmul(self._rated_matrix, table)
+        labels = tf.reshape(tf.cast(label_rows, tf.int64), [-1])
+        picked, picked_kept = self.user_history.gather(users, kept)
+        # Flat ops over every (query, movie) pair: ragged ops cost 3x more here.
+        query_of, movie = picked.value_rowids(), picked.flat_values
+        is_target = movie == tf.gather(labels, query_of)
+        is_kept = picked_kept.flat_values > 0.0
+        in_history = is_kept & ~is_target
+        queries = tf.shape(labels, out_type=tf.int64)[0]
+        seen = tf.RaggedTensor.from_value_rowids(
+            tf.boolean_mask(movie, in_history),
+            tf.boolean_mask(query_of, in_history),
+            nrows=queries,
+            validate=False,
+        )
+        target_kept = tf.minimum(
+            tf.math.unsorted_segment_sum(
+                tf.cast(is_kept & is_target, tf.float32), query_of, queries
+            ),
+            1.0,
+        )
+        sums = tf.sparse.sparse_dense_matmul(self._rated_matrix.weighted(kept), table)
         target = tf.gather(table, tf.gather(self._vocabulary_id_of_row, label_rows))
-        others = tf.gather(self._history_lengths, users) - 1.0
-        return (tf.gather(sums, users) - target) / tf.sqrt(tf.maximum(others, 1.0))[:, None]
-
-    def _rated(self, inputs: Mapping[str, tf.Tensor], label_rows: tf.Tensor) -> tf.Tensor:
-        """``[batch, N]`` 1.0 where the query's user rated the movie, the label excepted."""
-        if self._rated_rows is None:
-            rows = self.history_rows(inputs, leave_out=label_rows)
-            return history_lib.scatter_rated(rows, self._corpus.size)
-        users = tf.reshape(tf.cast(inputs[_USER_INDEX], tf.int64), [-1])
-        last = tf.shape(self._rated_rows, out_type=tf.int64)[0] - 1
-        rated = tf.gather(self._rated_rows, tf.minimum(users, last))
-        return rated * (1.0 - tf.one_hot(label_rows, self._corpus.size))
+        count = tf.cast(seen.row_lengths(), tf.float32)
+        embedded = (tf.gather(sums, users) - target * target_kept[:, None]) / tf.sqrt(
+            tf.maximum(count, 1.0)
+        )[:, None]
+        return embedded, seen
 
     def compute_loss(self, inputs: Dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
         label_rows = rows_of(inputs, self._rows)
-        embedded = {}
+        embedded, seen = {}, None
         if self._history_in_query:
-            embedded[features.MOVIE_HISTORY] = self.training_history(inputs, label_rows)
+            embedded[features.MOVIE_HISTORY], seen = self.training_history(
+                inputs, label_rows, self.sample_histories()
+            )
         queries = self.query_tower(inputs, embedded=embedded)
         if self._loss_name == config_lib.LOSS_EXACT:
+            rated = None
             if self._exclude_rated:
-                return exact_softmax_loss(
-                    queries, self.corpus_embeddings(), label_rows, rated=self._rated(inputs, label_rows)
-                )
-            return exact_softmax_loss(queries, self.corpus_embeddings(), label_rows)
+                if seen is None:
+                    seen = self.history_rows(inputs, leave_out=label_rows)
+                rated = history_lib.scatter_rated(seen, self._corpus.size)
+            return exact_softmax_loss(queries, self.corpus_embeddings(), label_rows, rated=rated)
         candidates = self.candidate_tower(inputs)
         return self.in_batch_task(
             queries,

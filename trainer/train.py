@@ -335,6 +335,7 @@ def build_model(
         probabilities,
         history_in_query=config.history_in_query,
         exclude_rated_from_loss=config.exclude_rated_from_loss,
+        history_keep_rate=config.history_keep_rate,
     )
     model.set_rows(rows)
     model.compile(optimizer=_optimizer(config))
@@ -414,6 +415,12 @@ def train(
         if base_model_dir:
             carried = warm_start.warm_start(model, tf_transform_output, base_model_dir)
 
+    if config.history_in_query and config.history_keep_rate >= 1.0:
+        logging.warning(
+            "history_keep_rate 1: every training query's history is the user's whole history "
+            "less the rated movie, which a model can learn to subtract; expect the training "
+            "loss to fall while the model as served falls towards popularity (trainer/README.md)"
+        )
     budget = StepBudget(config.max_steps) if config.max_steps is not None else None
     progress = EpochProgress(config.epochs, budget=budget)
     fit_callbacks: List[tf.keras.callbacks.Callback] = [progress]

@@ -28,6 +28,8 @@ def test_from_dict_reads_lists_and_rejects_unknown_names():
         ({"optimizer": "lamb"}, "optimizer must be one of"),
         ({"batch_size": 0}, "batch_size must be >= 1"),
         ({"learning_rate": 0.0}, "learning_rate must be > 0"),
+        ({"history_keep_rate": 0.0}, r"history_keep_rate must be in \(0, 1\]"),
+        ({"history_keep_rate": 1.5}, r"history_keep_rate must be in \(0, 1\]"),
     ],
 )
 def test_invalid_values_are_rejected(kwargs, message):

@@ -252,18 +252,43 @@ def test_warm_start_carries_every_weight_of_both_towers(exported, analysed_data)
     assert set(carried) == vocabulary_tables
 
 
-def test_training_history_equals_the_lookup_of_the_ragged_history(exported, analysed_data):
-    trained, _ = exported
-    model = trained.model
-    files = tf.io.gfile.glob(analysed_data.train_files)
-    serialized = [r.numpy() for r in tf.data.TFRecordDataset(files, compression_type="GZIP").take(64)]
+def _training_batch(trained, data, count=64):
+    files = tf.io.gfile.glob(data.train_files)
+    serialized = [r.numpy() for r in tf.data.TFRecordDataset(files, compression_type="GZIP").take(count)]
     raw = tf.io.parse_example(tf.constant(serialized), trained.tf_transform_output.raw_feature_spec())
     batch = trained.transform_layer(raw)
-    labels = rows_of(batch, model.rows)
-    dense = model.training_history(batch, labels)
-    ids = model.with_history(batch, model.history_rows(batch, leave_out=labels))[features.MOVIE_HISTORY]
+    return batch, rows_of(batch, trained.model.rows)
+
+
+def test_training_history_equals_the_lookup_of_the_sampled_rows(exported, analysed_data):
+    trained, _ = exported
+    model = trained.model
+    batch, labels = _training_batch(trained, analysed_data)
+    kept = model.sample_histories()
+    embedded, seen = model.training_history(batch, labels, kept)
+    ids = model.with_history(batch, seen)[features.MOVIE_HISTORY]
     looked_up = model.query_tower.embedding_tables[features.MOVIE_HISTORY](ids)
-    np.testing.assert_allclose(dense.numpy(), looked_up.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(embedded.numpy(), looked_up.numpy(), rtol=1e-5, atol=1e-6)
+    # The sample: the user's kept movies, never the target.
+    everything = model.history_rows(batch, leave_out=labels).to_list()
+    for sampled, others, label in zip(seen.to_list(), everything, labels.numpy()):
+        assert set(sampled) <= set(others) and label not in sampled
+    assert sum(map(len, seen.to_list())) < sum(map(len, everything))
+
+
+def test_every_step_draws_a_new_sample_at_the_keep_rate(exported):
+    model = exported[0].model
+    first, second = model.sample_histories().numpy(), model.sample_histories().numpy()
+    assert 0.75 < first.mean() < 0.85  # history_keep_rate 0.8 over ~2,400 ratings
+    assert (first != second).any()
+
+
+def test_at_keep_rate_one_the_history_is_every_other_movie(exported, analysed_data):
+    trained, _ = exported
+    model = trained.model
+    batch, labels = _training_batch(trained, analysed_data)
+    _, seen = model.training_history(batch, labels, tf.ones_like(model.sample_histories()))
+    assert seen.to_list() == model.history_rows(batch, leave_out=labels).to_list()
 
 
 def test_the_private_keras_scope_the_export_relies_on_still_works():
