@@ -7,7 +7,11 @@ question (``trainer.metrics.evaluate``: the first ``--eval-batches`` batches
 of 4096 eval ratings, each at the model's default time, the user's training
 movies left out of the ranking) so a curve shows when quality peaks, and
 whether it falls while the training loss keeps falling (a leak in training:
-trainer/README.md, "The leave-one-out history leaks").
+trainer/README.md, "The leave-one-out history leaks"). The batches are the
+first in file order, not a random draw: below the whole eval split they
+trace the curve's shape, and the numbers of the JSON's
+``final_eval_top_k_accuracy`` (every eval rating) are the ones to compare
+with the Evaluator's.
 
 Usage (from the repository root)::
 
