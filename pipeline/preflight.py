@@ -6,12 +6,14 @@ command line's path, and never in ``create_pipeline``.
 
 import dataclasses
 import os
+import itertools
 import socket
+import zipfile
 from typing import Callable, List, Optional, Tuple
 
 import tensorflow as tf
 
-from components.movielens_example_gen import formats, spans
+from components.movielens_example_gen import archive, formats, spans
 from components.movielens_example_gen import spec as example_gen_spec
 from components.movielens_example_gen import Settings
 from components.movielens_example_gen.tfds_source import movies_builder_name
@@ -23,7 +25,8 @@ GROUPLENS_HOST = "files.grouplens.org"
 # TensorFlow import in each worker; below it, in memory is faster
 # (docs/benchmarks.md).
 MULTI_PROCESSING_MIN_RATINGS = 1_000_000
-_BYTES_PER_CSV_RATING = 27
+# Lines read from the top of a ratings file to learn its bytes per rating.
+_SAMPLE_LINES = 2000
 
 
 class DataUnavailableError(RuntimeError):
@@ -149,12 +152,36 @@ def inspect_data(settings: Settings) -> DataFacts:
     if settings.source != example_gen_spec.SOURCE_GROUPLENS:
         return DataFacts(schema_from_settings(settings), _estimated_ratings(settings))
     layout = formats.detect_layout(spans.resolve(settings).input_path)
-    ratings = layout.ratings
-    size = tf.io.gfile.stat(ratings.archive or ratings.path).length
     schema = {formats.FORMAT_100K: config_lib.SCHEMA_ML_100K, formats.FORMAT_1M: config_lib.SCHEMA_ML_1M}.get(
         layout.format_name, config_lib.SCHEMA_RATINGS_ONLY
     )
-    return DataFacts(schema, size // _BYTES_PER_CSV_RATING)
+    return DataFacts(schema, estimated_file_ratings(layout.ratings))
+
+
+def estimated_file_ratings(ratings: archive.ArchiveFile) -> int:
+    """Roughly how many ratings a GroupLens ratings file holds, without reading it all.
+
+    Its uncompressed size over the mean length of its first lines: line
+    lengths differ between releases (ml-1m's ``::`` separators, ml-25m's
+    decimal stars) and with the size of the ids, so no constant fits.
+
+    Args:
+      ratings: The ratings file, plain or inside a zip archive.
+
+    Returns:
+      The estimated number of rating lines (0 for an empty file).
+    """
+    if ratings.archive is None:
+        size = tf.io.gfile.stat(ratings.path).length
+    else:
+        with tf.io.gfile.GFile(ratings.archive, "rb") as handle:
+            with zipfile.ZipFile(handle) as zipped:
+                size = zipped.getinfo(ratings.path).file_size
+    sample = [line for _, line in itertools.islice(archive.read_lines(ratings), _SAMPLE_LINES)]
+    if not sample:
+        return 0
+    bytes_per_line = sum(len(line) + 1 for line in sample) / len(sample)
+    return int(size / bytes_per_line)
 
 
 def _estimated_ratings(settings: Settings) -> int:
