@@ -1,8 +1,9 @@
 """Users' training histories: built by the Trainer, carried by the served model.
 
-The query tower reads a user's history (the movies they rated in training
-before the query time, never the rating's own movie) as the mean of their
-embeddings. The history of every user in the training data is kept in the
+The query tower reads a user's history (served: the movies they rated in
+training before the query time; in training: a random sample of their other
+training movies, never the rating's own) as the sum of their embeddings over
+the square root of their count. The history of every user in the training data is kept in the
 model as three variables (corpus rows and rating times in user and time
 order, and each user's slice), so a caller sends only ``user_id`` and the
 model finds the rest, and every training run refreshes it.
