@@ -105,7 +105,7 @@ class QualityCurve(tf.keras.callbacks.Callback):
         time_features = metrics.query_time_features(
             self._layer, self._output.raw_feature_spec(), int(model.user_history.latest_time.numpy())
         )
-        corpus_size = int(model.corpus_embeddings().shape[0])
+        corpus_size = int(model.rows.size().numpy())  # movie id -> corpus row table
         accuracy = metrics.evaluate(model, self._dataset, time_features, np.zeros(corpus_size))
         point = {
             "epoch": epoch + 1,
