@@ -9,7 +9,7 @@ order, and each user's slice), so a caller sends only ``user_id`` and the
 model finds the rest, and every training run refreshes it.
 """
 
-from typing import NamedTuple, Tuple
+from typing import Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -88,6 +88,18 @@ class UserHistory(tf.Module):
             keep &= picked != tf.reshape(tf.cast(leave_out, tf.int64), [-1, 1])
         return tf.ragged.boolean_mask(picked, keep)
 
+    def rows_of(self, users: tf.Tensor) -> tf.RaggedTensor:
+        """Some users' corpus rows, oldest first, without any filter.
+
+        Args:
+          users: ``[batch]`` user vocabulary ids; ids past the table have no
+            history.
+
+        Returns:
+          ``[batch, None]`` int64 corpus rows.
+        """
+        return self._per_user(self.rows, users)
+
     def gather(self, users: tf.Tensor, values: tf.Tensor) -> Tuple[tf.RaggedTensor, tf.RaggedTensor]:
         """Some users' corpus rows, each with its entry of a per-rating vector.
 
@@ -100,68 +112,15 @@ class UserHistory(tf.Module):
         Returns:
           ``[batch, None]`` corpus rows and ``[batch, None]`` their values.
         """
+        return self._per_user(self.rows, users), self._per_user(values, users)
+
+    def _per_user(self, values: tf.Tensor, users: tf.Tensor) -> tf.RaggedTensor:
+        """The slices of a per-rating vector that belong to some users."""
         users = tf.reshape(tf.cast(users, tf.int64), [-1])
         num_users = tf.shape(self.row_splits, out_type=tf.int64)[0] - 1
         users = tf.where(users < num_users, users, num_users)
         splits = tf.concat([self.row_splits, self.row_splits[-1:]], axis=0)
-        rows = tf.RaggedTensor.from_row_splits(self.rows, splits, validate=False)
-        picked_values = tf.RaggedTensor.from_row_splits(values, splits, validate=False)
-        return tf.gather(rows, users), tf.gather(picked_values, users)
-
-
-class RatedMatrix(NamedTuple):
-    """Every user's training movies as a sparse ``[users, vocabulary ids]`` matrix.
-
-    Attributes:
-      matrix: Ones at (user, ``movie_id_index``), in canonical order.
-      order: ``[ratings]`` the history position (``UserHistory.rows``) of
-        each of the matrix's entries, so per-rating values in the history's
-        order become the matrix's values with ``tf.gather(values, order)``.
-    """
-
-    matrix: tf.SparseTensor
-    order: tf.Tensor
-
-    def weighted(self, values: tf.Tensor) -> tf.SparseTensor:
-        """The matrix with per-rating values in place of its ones.
-
-        Args:
-          values: ``[ratings]`` float32 values in the history's order.
-
-        Returns:
-          The weighted matrix.
-        """
-        return tf.SparseTensor(
-            self.matrix.indices, tf.gather(values, self.order), self.matrix.dense_shape
-        )
-
-
-def rated_matrix(
-    history: UserHistory, vocabulary_id_of_row: tf.Tensor, num_vocabulary_ids: int
-) -> RatedMatrix:
-    """Every user's history as a sparse ``[users, vocabulary ids]`` matrix of ones.
-
-    Its product with an embedding table is every user's summed history in
-    one sparse matrix product, the training path's way to embed histories
-    (a per-rating ragged lookup costs ~3x more per step); weighted by a
-    sample (``RatedMatrix.weighted``), every user's summed sampled history.
-
-    Args:
-      history: The users' histories.
-      vocabulary_id_of_row: ``[N]`` the ``movie_id_index`` of each corpus row.
-      num_vocabulary_ids: Columns: the ``movie_id_index`` table size.
-
-    Returns:
-      The matrix, in canonical order, and its entries' history positions.
-    """
-    rows = tf.RaggedTensor.from_row_splits(history.rows, history.row_splits, validate=False)
-    users = rows.value_rowids()
-    columns = tf.gather(vocabulary_id_of_row, rows.flat_values)
-    order = tf.argsort(users * num_vocabulary_ids + columns, stable=True)
-    indices = tf.gather(tf.stack([users, columns], axis=1), order)
-    shape = tf.stack([rows.nrows(), tf.constant(num_vocabulary_ids, tf.int64)])
-    matrix = tf.SparseTensor(indices, tf.ones_like(rows.flat_values, tf.float32), shape)
-    return RatedMatrix(matrix, order)
+        return tf.gather(tf.RaggedTensor.from_row_splits(values, splits, validate=False), users)
 
 
 def as_vocabulary_ids(rows: tf.RaggedTensor, vocabulary_id_of_row: tf.Tensor) -> tf.SparseTensor:

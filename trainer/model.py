@@ -108,13 +108,6 @@ class RetrievalModel(tfrs.Model):
         self._exclude_rated = exclude_rated_from_loss
         self._keep_rate = history_keep_rate
         self._vocabulary_id_of_row = tf.reshape(corpus.transformed[_MOVIE_INDEX], [-1])
-        self._rated_matrix = None
-        if history_in_query:
-            self._rated_matrix = history_lib.rated_matrix(
-                history,
-                self._vocabulary_id_of_row,
-                query_tower.embedding_tables[features.MOVIE_HISTORY].size,
-            )
         self.in_batch_task = tfrs.tasks.Retrieval(remove_accidental_hits=True)
 
     def set_rows(self, rows: tf.lookup.StaticHashTable) -> None:
@@ -176,64 +169,78 @@ class RetrievalModel(tfrs.Model):
         ids = history_lib.as_vocabulary_ids(rows, self._vocabulary_id_of_row)
         return {**inputs, features.MOVIE_HISTORY: ids}
 
-    def sample_histories(self) -> tf.Tensor:
-        """``[ratings]`` float32 1.0 where a training rating is in this step's histories.
-
-        Returns:
-          One draw per training rating (``user_history.rows`` order), each
-          kept with chance ``history_keep_rate``; all ones at rate 1.
-        """
-        shape = tf.shape(self.user_history.rows)
-        if self._keep_rate >= 1.0:
-            return tf.ones(shape, tf.float32)
-        return tf.cast(tf.random.uniform(shape) < self._keep_rate, tf.float32)
-
     def training_history(
-        self, inputs: Mapping[str, tf.Tensor], label_rows: tf.Tensor, kept: tf.Tensor
+        self,
+        inputs: Mapping[str, tf.Tensor],
+        label_rows: tf.Tensor,
+        keep_rate: Optional[float] = None,
     ) -> Tuple[tf.Tensor, tf.RaggedTensor]:
-        """Embeds training queries' histories: the user's kept movies, the target left out.
+        """Embeds training queries' histories: a fresh sample of the user's other movies.
 
-        The same as the query tower's lookup of ``with_history(inputs,
-        rows)`` for the returned rows (sum over the square root of the
-        count), from one sparse product of every user's kept history with
-        the table, less the target's row when it was kept.
+        Each training rating of the batch's users is kept with chance
+        ``keep_rate``, one draw per rating per call (a user's queries in the
+        batch share it); a query's history is its user's kept movies less
+        the one it predicts. The same as the query tower's lookup of
+        ``with_history(inputs, rows)`` for the returned rows (sum over the
+        square root of the count), from one sparse product of the batch's
+        users' kept movies with the table, less the target's row when it was
+        kept. The cost follows the batch's users' history lengths, not the
+        size of the training data.
 
         Args:
           inputs: Transformed rating features with ``user_id_index``.
           label_rows: ``[batch]`` the corpus rows being predicted (each in
             its user's history).
-          kept: ``sample_histories()``.
+          keep_rate: Chance of each rating being kept; None takes the
+            model's ``history_keep_rate``.
 
         Returns:
           ``[batch, dim]`` embeddings and the ``[batch, None]`` corpus rows
           of each query's history.
         """
+        keep_rate = self._keep_rate if keep_rate is None else keep_rate
         table = self.query_tower.embedding_tables[features.MOVIE_HISTORY].table
         users = tf.reshape(tf.cast(inputs[_USER_INDEX], tf.int64), [-1])
         labels = tf.reshape(tf.cast(label_rows, tf.int64), [-1])
-        picked, picked_kept = self.user_history.gather(users, kept)
+        batch_users, user_of_query = tf.unique(users, out_idx=tf.int64)
+        user_rows = self.user_history.rows_of(batch_users)
+        owner, movie = user_rows.value_rowids(), user_rows.flat_values
+        kept = tf.ones_like(movie, tf.bool)
+        if keep_rate < 1.0:
+            kept = tf.random.uniform(tf.shape(movie)) < keep_rate
         # Flat ops over every (query, movie) pair: ragged ops cost 3x more here.
-        query_of, movie = picked.value_rowids(), picked.flat_values
-        is_target = movie == tf.gather(labels, query_of)
-        is_kept = picked_kept.flat_values > 0.0
-        in_history = is_kept & ~is_target
+        pairs = tf.gather(
+            tf.RaggedTensor.from_row_splits(
+                tf.range(tf.size(movie, out_type=tf.int64)), user_rows.row_splits, validate=False
+            ),
+            user_of_query,
+        )
+        query_of, pair = pairs.value_rowids(), pairs.flat_values
+        query_movie, query_kept = tf.gather(movie, pair), tf.gather(kept, pair)
+        is_target = query_movie == tf.gather(labels, query_of)
+        in_history = query_kept & ~is_target
         queries = tf.shape(labels, out_type=tf.int64)[0]
         seen = tf.RaggedTensor.from_value_rowids(
-            tf.boolean_mask(movie, in_history),
+            tf.boolean_mask(query_movie, in_history),
             tf.boolean_mask(query_of, in_history),
             nrows=queries,
             validate=False,
         )
         target_kept = tf.minimum(
             tf.math.unsorted_segment_sum(
-                tf.cast(is_kept & is_target, tf.float32), query_of, queries
+                tf.cast(query_kept & is_target, tf.float32), query_of, queries
             ),
             1.0,
         )
-        sums = tf.sparse.sparse_dense_matmul(self._rated_matrix.weighted(kept), table)
+        kept_matrix = tf.SparseTensor(
+            tf.stack([owner, tf.gather(self._vocabulary_id_of_row, movie)], axis=1),
+            tf.cast(kept, tf.float32),
+            tf.stack([tf.size(batch_users, out_type=tf.int64), tf.shape(table, out_type=tf.int64)[0]]),
+        )
+        sums = tf.sparse.sparse_dense_matmul(kept_matrix, table)
         target = tf.gather(table, tf.gather(self._vocabulary_id_of_row, label_rows))
         count = tf.cast(seen.row_lengths(), tf.float32)
-        embedded = (tf.gather(sums, users) - target * target_kept[:, None]) / tf.sqrt(
+        embedded = (tf.gather(sums, user_of_query) - target * target_kept[:, None]) / tf.sqrt(
             tf.maximum(count, 1.0)
         )[:, None]
         return embedded, seen
@@ -242,9 +249,7 @@ class RetrievalModel(tfrs.Model):
         label_rows = rows_of(inputs, self._rows)
         embedded, seen = {}, None
         if self._history_in_query:
-            embedded[features.MOVIE_HISTORY], seen = self.training_history(
-                inputs, label_rows, self.sample_histories()
-            )
+            embedded[features.MOVIE_HISTORY], seen = self.training_history(inputs, label_rows)
         queries = self.query_tower(inputs, embedded=embedded)
         if self._loss_name == config_lib.LOSS_EXACT:
             rated = None

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from trainer.history import UserHistory, as_vocabulary_ids, rated_matrix, scatter_rated
+from trainer.history import UserHistory, as_vocabulary_ids, scatter_rated
 
 # Ratings (user index, corpus row, time): user 0 rated rows 3 (t=20) and 1
 # (t=10); user 2 rated row 0 (t=5); user 1 (and the OOV id 3) rated nothing.
@@ -64,18 +64,8 @@ def test_gather_returns_each_users_rows_with_their_values(history):
     assert picked.to_list() == [[2.5], [], [0.5, 1.5], []]
 
 
-def test_the_weighted_rated_matrix_sums_each_users_kept_movies(history):
-    # Vocabulary id of corpus rows 0..3: 13, 12, 11, 10 (reversed, so the
-    # matrix order differs from the history order).
-    matrix = rated_matrix(history, tf.constant([13, 12, 11, 10], tf.int64), 14)
-    table = tf.one_hot(tf.range(14), 14)
-    kept = tf.constant([1.0, 0.0, 1.0])  # user 0 keeps row 1, drops row 3.
-    sums = tf.sparse.sparse_dense_matmul(matrix.weighted(kept), table).numpy()
-    assert np.flatnonzero(sums[0]).tolist() == [12]
-    assert np.flatnonzero(sums[2]).tolist() == [13]
-    assert not sums[1].any() and not sums[3].any()
-    every = tf.sparse.sparse_dense_matmul(matrix.weighted(tf.ones(3)), table).numpy()
-    assert np.flatnonzero(every[0]).tolist() == [10, 12]
+def test_rows_of_returns_each_users_rows_unfiltered(history):
+    assert history.rows_of(tf.constant([2, 0, 9])).to_list() == [[0], [1, 3], []]
 
 
 def test_scatter_marks_each_querys_rows_once():
