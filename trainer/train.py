@@ -20,6 +20,8 @@ from transform_fn import features, sizes
 # Why training stopped (``TrainedModel.stop_reason``).
 STOPPED_BY_EPOCHS = "epochs"
 STOPPED_BY_MAX_STEPS = "max_steps"
+# Least seconds between two progress lines within an epoch.
+STEP_PROGRESS_SECONDS = 60.0
 
 
 @dataclasses.dataclass
@@ -196,6 +198,78 @@ class EpochProgress(tf.keras.callbacks.Callback):
             (logs or {}).get("loss", float("nan")),
             self._seconds[-1],
             suffix,
+        )
+
+
+class StepProgress(tf.keras.callbacks.Callback):
+    """Logs progress lines within long epochs: the step, and the time left in the epoch.
+
+    At most one line every ``interval`` seconds, so short epochs (100k
+    ratings: 20 steps) log none, and a 5M-rating epoch (~1,000 steps of
+    about half a second) one a minute between its epoch lines.
+    """
+
+    def __init__(
+        self,
+        interval: float = STEP_PROGRESS_SECONDS,
+        clock: Callable[[], float] = time.perf_counter,
+        budget: Optional[StepBudget] = None,
+    ):
+        """Starts before the first epoch.
+
+        Args:
+          interval: Least seconds between two lines.
+          clock: Seconds.
+          budget: The fit's step budget, or None; the time left then stops
+            where the budget does. Must come before this callback in the
+            fit's list, so its step count includes the current step.
+        """
+        super().__init__()
+        # Batch logs stay tensors: no host sync per step.
+        self._supports_tf_logs = True
+        self._interval = interval
+        self._clock = clock
+        self._budget = budget
+        self._epoch = 0
+        self._started = 0.0
+        self._last_line = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: Optional[Dict[str, float]] = None) -> None:
+        """Starts the epoch's clock.
+
+        Args:
+          epoch: The epoch's index, from 0.
+          logs: Unused.
+        """
+        self._epoch = epoch
+        self._started = self._last_line = self._clock()
+
+    def on_train_batch_end(self, batch: int, logs: Optional[Dict[str, tf.Tensor]] = None) -> None:
+        """Logs ``epoch i: step s/S (Ts in; about Ls left in the epoch)`` once ``interval`` has passed.
+
+        Args:
+          batch: The batch's index within the epoch.
+          logs: Unused.
+        """
+        now = self._clock()
+        if now - self._last_line < self._interval:
+            return
+        self._last_line = now
+        done, elapsed = batch + 1, now - self._started
+        steps = (getattr(self, "params", None) or {}).get("steps")
+        if not steps:
+            log_progress("epoch %d: step %d (%.0fs in)", self._epoch + 1, done, elapsed)
+            return
+        left = steps - done
+        if self._budget is not None:
+            left = min(left, self._budget.max_steps - self._budget.steps)
+        log_progress(
+            "epoch %d: step %d/%d (%.0fs in; about %.0fs left in the epoch)",
+            self._epoch + 1,
+            done,
+            steps,
+            elapsed,
+            elapsed / done * max(left, 0),
         )
 
 
@@ -423,7 +497,7 @@ def train(
         )
     budget = StepBudget(config.max_steps) if config.max_steps is not None else None
     progress = EpochProgress(config.epochs, budget=budget)
-    fit_callbacks: List[tf.keras.callbacks.Callback] = [progress]
+    fit_callbacks: List[tf.keras.callbacks.Callback] = [progress, StepProgress(budget=budget)]
     if budget is not None:
         fit_callbacks.insert(0, budget)
     if log_dir:

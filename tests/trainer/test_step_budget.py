@@ -143,3 +143,38 @@ def test_run_fn_trains_max_steps_and_reports_the_epochs_and_the_reason(
     assert epochs_lines[0].startswith("epoch 1/2: ")
     assert epochs_lines[1].startswith("epoch 2/2: ")
     assert epochs_lines[1].endswith(f"; step budget of {max_steps} steps reached)")
+
+
+def _long_epoch(steps: int, budget=None, interval: float = 60.0):
+    """Drives StepProgress through one epoch of 1-second steps; returns it."""
+    clock = _Clock()
+    tracker = train_lib.StepProgress(interval=interval, clock=clock, budget=budget)
+    tracker.set_params({"steps": steps})
+    tracker.on_epoch_begin(0)
+    for step in range(steps):
+        clock.now += 1.0
+        if budget is not None:
+            budget.on_train_batch_end(step)
+        tracker.on_train_batch_end(step)
+    return tracker
+
+
+def test_a_long_epoch_logs_its_step_and_time_left_once_a_minute(progress):
+    _long_epoch(200)
+    assert progress.lines == [
+        "epoch 1: step 60/200 (60s in; about 140s left in the epoch)",
+        "epoch 1: step 120/200 (120s in; about 80s left in the epoch)",
+        "epoch 1: step 180/200 (180s in; about 20s left in the epoch)",
+    ]
+
+
+def test_a_short_epoch_logs_no_step_line(progress):
+    _long_epoch(59)
+    assert not progress.lines
+
+
+def test_the_time_left_in_the_epoch_stops_at_the_step_budget(progress):
+    budget = train_lib.StepBudget(100)
+    budget.set_model(types.SimpleNamespace(stop_training=False))
+    _long_epoch(200, budget=budget)
+    assert progress.lines[0] == "epoch 1: step 60/200 (60s in; about 40s left in the epoch)"
