@@ -11,6 +11,8 @@ cut-offs below the corpus size (``Settings.cutoffs``).
 
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+import time
+
 import numpy as np
 from absl import logging
 from tfx import types
@@ -19,6 +21,7 @@ from tfx.dsl.components.base import base_executor
 from tfx.types import artifact_utils
 from tfx.utils import path_utils
 
+from components.progress_log import PROGRESS_EVERY, log_progress
 from components.retrieval_evaluator import baselines, blessing, reading, report, spec
 from components.retrieval_evaluator.metrics import RankCollector
 from components.retrieval_evaluator.rankers import SavedModelRanker
@@ -122,9 +125,16 @@ class Executor(tfx_evaluator_executor.Executor):
         cutoffs = settings.cutoffs(corpus.size)
         if cutoffs.left_out:
             logging.warning("Cut-offs left out: %s", cutoffs.left_out_reason)
+        started = time.perf_counter()
         training = reading.read_training(
             train_sources, settings.train_split, corpus, settings.batch_size
         )
+        log_progress(
+            "%s training ratings read (%.0fs); fitting the baselines",
+            f"{training.num_ratings:,}",
+            time.perf_counter() - started,
+        )
+        started = time.perf_counter()
         fitted, skipped = baselines.fit_baselines(
             training.interactions,
             recent_window_fraction=settings.recent_window_fraction,
@@ -133,6 +143,7 @@ class Executor(tfx_evaluator_executor.Executor):
             knn_neighbours=settings.knn_neighbours,
             knn_max_movies=settings.knn_max_movies,
         )
+        log_progress("baselines fitted (%.0fs): %s", time.perf_counter() - started, ", ".join(fitted))
         for name, reason in skipped.items():
             logging.warning("Baseline %s skipped: %s", name, reason)
         models: Dict[str, SavedModelRanker] = {
@@ -239,6 +250,7 @@ class Executor(tfx_evaluator_executor.Executor):
             excluded = _excluded(training, user_rows, corpus.size)
             for name, ranker in models.items():
                 collector.add_scores(name, ranker.scores(queries), targets, excluded, positions)
+            _log_ranked(read - len(serialized), read, None, ", ".join(models))
         if not read:
             return sampled
         _rank_baselines(
@@ -285,6 +297,15 @@ def _rank_baselines(
         for name, baseline in fitted.items():
             scores = baseline.scores(users)[rating_user]
             collector.add_scores(name, scores, targets[positions], excluded, positions)
+        _log_ranked(start, start + len(positions), len(order), ", ".join(fitted))
+
+
+def _log_ranked(before: int, done: int, total: Optional[int], rankers: str) -> None:
+    """Logs ``N[/M] eval ratings ranked by R`` each time ``done`` passes a multiple of PROGRESS_EVERY, and at ``total``."""
+    if done // PROGRESS_EVERY == before // PROGRESS_EVERY and done != total:
+        return
+    of_total = f"/{total:,}" if total is not None else ""
+    log_progress("%s%s eval ratings ranked by %s", f"{done:,}", of_total, rankers)
 
 
 def _baseline_path(baseline_model: Optional[types.Artifact], settings: Settings) -> Optional[str]:

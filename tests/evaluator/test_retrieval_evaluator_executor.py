@@ -53,6 +53,7 @@ from tfx.dsl.input_resolution.strategies.latest_blessed_model_strategy import (
 from tfx.types import standard_artifacts
 from tfx.utils import path_utils
 
+from components.retrieval_evaluator import executor as evaluator_executor
 from components.retrieval_evaluator import report, spec
 from tests.evaluator.retrieval_evaluator_testing import (
     rating,
@@ -609,3 +610,29 @@ def test_an_empty_push_destination_means_no_baseline(tmp_path, artifacts):
     )
     assert spec.BASELINE not in metrics["metrics"][spec.FILTERED]
     assert metrics["blessing"]["blessed"] is True
+
+
+def test_the_evaluator_logs_progress_lines(tmp_path, artifacts, monkeypatch):
+    lines = []
+    monkeypatch.setattr(
+        evaluator_executor, "log_progress", lambda message, *args: lines.append(message % args)
+    )
+    _evaluate(tmp_path, artifacts)
+    assert lines[0].startswith("6 training ratings read (")
+    assert lines[1].startswith("baselines fitted (") and lines[1].endswith(
+        "popularity, recent_popularity, item_knn, ease"
+    )
+    assert lines[2:] == ["4/4 eval ratings ranked by popularity, recent_popularity, item_knn, ease"]
+
+
+def test_ranking_progress_is_logged_each_hundred_thousand_ratings_and_at_the_end(monkeypatch):
+    lines = []
+    monkeypatch.setattr(
+        evaluator_executor, "log_progress", lambda message, *args: lines.append(message % args)
+    )
+    for before, done, total in [(0, 99_999, None), (99_999, 100_500, None), (100_500, 150_000, 150_000)]:
+        evaluator_executor._log_ranked(before, done, total, "model")  # pylint: disable=protected-access
+    assert lines == [
+        "100,500 eval ratings ranked by model",
+        "150,000/150,000 eval ratings ranked by model",
+    ]
