@@ -44,21 +44,29 @@ def _optional_single(
     return artifacts[0] if artifacts else None
 
 
+# Seed of the eval sample drawn under ``max_eval_examples``.
+EVAL_SAMPLE_SEED = 0
+
+
 def _eval_batches(
     examples: types.Artifact, settings: Settings
 ) -> Iterator[Tuple[np.ndarray, bool]]:
-    """Yields eval batches; the flag says max_eval_examples cut the split short."""
+    """Yields eval batches and whether they are a sample of the split.
+
+    The whole split streams in file order; with ``max_eval_examples`` below
+    its size, a uniform random sample of that many ratings (seeded, so the
+    same split gives the same sample), in file order.
+    """
     files = reading.split_files(examples, settings.eval_split)
+    batches = reading.serialized_batches(files, settings.batch_size)
     cap = settings.max_eval_examples
-    # One record more than the cap tells whether the cap cut anything.
-    limit = None if cap is None else cap + 1
-    read = 0
-    for serialized in reading.serialized_batches(files, settings.batch_size, limit):
-        if cap is not None and read + len(serialized) > cap:
-            yield serialized[: cap - read], True
-            return
-        read += len(serialized)
-        yield serialized, False
+    if cap is None:
+        for serialized in batches:
+            yield serialized, False
+        return
+    sample, read = reading.uniform_sample(batches, cap, EVAL_SAMPLE_SEED)
+    for start in range(0, len(sample), settings.batch_size):
+        yield sample[start : start + settings.batch_size], read > cap
 
 
 class Executor(tfx_evaluator_executor.Executor):

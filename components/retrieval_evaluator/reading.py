@@ -7,7 +7,7 @@ split rows of ``baselines.TrainingInteractions``.
 """
 
 import dataclasses
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -51,14 +51,13 @@ def split_files(examples: types.Artifact, split: str) -> List[str]:
 
 
 def serialized_batches(
-    files: List[str], batch_size: int, limit: Optional[int] = None
+    files: List[str], batch_size: int
 ) -> Iterator[np.ndarray]:
     """Yields serialized ``tf.train.Example``s in batches, in file order.
 
     Args:
       files: TFRecord files, all gzipped (``.gz``) or all uncompressed.
       batch_size: Records per batch (the last batch may be smaller).
-      limit: Read at most this many records (None: all).
 
     Yields:
       1-D object arrays of serialized examples.
@@ -69,10 +68,42 @@ def serialized_batches(
     dataset = tf.data.TFRecordDataset(
         files, compression_type="GZIP" if gzipped.pop() else None
     )
-    if limit is not None:
-        dataset = dataset.take(limit)
     for batch in dataset.batch(batch_size).prefetch(1):
         yield batch.numpy()
+
+
+def uniform_sample(
+    batches: Iterable[np.ndarray], size: int, seed: int
+) -> Tuple[np.ndarray, int]:
+    """A uniform random sample of records, in their order, by reservoir sampling.
+
+    Holds at most ``size`` records, so a split of any length streams through.
+
+    Args:
+      batches: 1-D arrays of records (``serialized_batches``).
+      size: Records to keep (all of them when there are fewer).
+      seed: Seed of the draw: the same records give the same sample.
+
+    Returns:
+      The sample in the records' order, and the number of records read.
+    """
+    rng = np.random.default_rng(seed)
+    kept = np.empty(size, dtype=object)
+    positions = np.empty(size, dtype=np.int64)
+    read = 0
+    for batch in batches:
+        index = np.arange(read, read + len(batch))
+        filling = index < size
+        kept[index[filling]] = batch[filling]
+        positions[index[filling]] = index[filling]
+        rest = np.flatnonzero(~filling)
+        if len(rest):
+            slots = rng.integers(0, index[rest] + 1)
+            for record, slot in zip(rest[slots < size], slots[slots < size]):
+                kept[slot], positions[slot] = batch[record], read + record
+        read += len(batch)
+    count = min(read, size)
+    return kept[:count][np.argsort(positions[:count])], read
 
 
 _RATING_SPEC = {

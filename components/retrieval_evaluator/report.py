@@ -131,8 +131,8 @@ def build(
             "max_eval_examples": settings.max_eval_examples,
             "sampled": sampled,
             "sample": (
-                f"only the first {counts['eval']} eval ratings (file order) were evaluated "
-                f"(max_eval_examples = {settings.max_eval_examples})"
+                f"a uniform random sample of {counts['eval']} eval ratings, drawn with a "
+                f"fixed seed, was evaluated (max_eval_examples = {settings.max_eval_examples})"
                 if sampled
                 else None
             ),

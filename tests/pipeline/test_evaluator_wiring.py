@@ -14,6 +14,7 @@ from components.retrieval_evaluator import RetrievalEvaluator
 from components.retrieval_trainer import RetrievalTrainer
 from components.retrieval_trainer import spec as trainer_spec
 from pipeline import cli
+from pipeline.cli import options
 from pipeline import config as config_lib
 from pipeline.kubeflow import runner as kubeflow_runner
 from pipeline.pipeline import create_pipeline, query_time_for_split
@@ -150,3 +151,9 @@ def test_skip_unchanged_puts_the_gate_first_and_the_record_last(tmp_path):
     assert record.inputs["pushed_model"].producer_component_id == "VersionedPusher"
     assert record.exec_properties["state_uri"] == str(tmp_path / "root" / "retrain_state.json")
     assert "RetrainGate" not in [c.id for c in create_pipeline(_config(tmp_path)).components]
+
+
+def test_max_eval_examples_on_the_command_line_reaches_the_evaluator():
+    assert cli.parser().parse_args(["run"]).max_eval_examples is None
+    args = cli.parser().parse_args(["run", "--max-eval-examples", "200000"])
+    assert options.evaluator_settings(args).max_eval_examples == 200_000
