@@ -29,7 +29,10 @@ class TrainerConfig:
       epochs: Passes over the training data.
       max_steps: Step budget: training stops after this many optimizer
         steps (batches) even if epochs are left, the last epoch then cut
-        short; None (the default) trains every epoch. What stopped training
+        short; None trains every epoch. The default, 2,000, leaves the
+        default 10 epochs whole up to ~1M ratings (1,960 steps) and caps
+        bigger data at a fixed amount of work (two epochs at 5M; measured
+        in docs/benchmarks.md). What stopped training
         (``epochs`` or ``max_steps``), the epochs and steps trained are in
         the Trainer's report and its progress lines.
       batch_size: Ratings per step.
@@ -81,7 +84,7 @@ class TrainerConfig:
     optimizer: str = "adam"
     learning_rate: float = 0.003
     epochs: int = 10
-    max_steps: Optional[int] = None
+    max_steps: Optional[int] = 2000
     batch_size: int = 4096
     use_title_hash: bool = False
     top_k: int = 100

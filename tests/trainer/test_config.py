@@ -37,8 +37,8 @@ def test_invalid_values_are_rejected(kwargs, message):
         config.TrainerConfig(**kwargs)
 
 
-def test_max_steps_defaults_to_no_budget_and_takes_a_positive_integer():
-    assert config.TrainerConfig().max_steps is None
+def test_max_steps_defaults_to_a_budget_and_takes_a_positive_integer_or_null():
+    assert config.TrainerConfig().max_steps == 2000
     assert config.TrainerConfig.from_dict({"max_steps": None}).max_steps is None
     assert config.TrainerConfig.from_dict({"max_steps": 12_000}).max_steps == 12_000
 
