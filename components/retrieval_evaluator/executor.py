@@ -9,9 +9,8 @@ and the metrics are summarized for all, warm and cold eval ratings, at the
 cut-offs below the corpus size (``Settings.cutoffs``).
 """
 
-from typing import Any, Dict, Iterator, List, Optional, Tuple
-
 import time
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 from absl import logging

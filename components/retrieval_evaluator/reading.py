@@ -7,7 +7,7 @@ split rows of ``baselines.TrainingInteractions``.
 """
 
 import dataclasses
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
