@@ -109,6 +109,10 @@ class RetrievalModel(tfrs.Model):
         self._keep_rate = history_keep_rate
         self._vocabulary_id_of_row = tf.reshape(corpus.transformed[_MOVIE_INDEX], [-1])
         self.in_batch_task = tfrs.tasks.Retrieval(remove_accidental_hits=True)
+        # TFRS's train step returns the batch's own loss, so Keras's epoch
+        # logs would carry the last batch's (often a partial batch); the
+        # epoch's running mean is reported instead. Keras resets it each epoch.
+        self.loss_tracker = tf.keras.metrics.Mean(name="loss")
 
     def set_rows(self, rows: tf.lookup.StaticHashTable) -> None:
         """Sets the movie id -> corpus row table used for labels."""
@@ -132,7 +136,9 @@ class RetrievalModel(tfrs.Model):
             # task (the in-batch loss) does need autograph
             # (``len(tf.shape(x))``).
             step = tf.autograph.experimental.do_not_convert(step)
-        return step(inputs)
+        results = step(inputs)
+        self.loss_tracker.update_state(results["loss"])
+        return {**results, "loss": self.loss_tracker.result()}
 
     def history_rows(
         self,

@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+import tensorflow_recommenders as tfrs
 
 from components.movielens_example_gen import records
 from trainer import config as config_lib
@@ -315,3 +316,28 @@ def test_the_private_keras_scope_the_export_relies_on_still_works():
     with export.keras_saved_model_utils.keras_option_scope(save_traces=False):
         assert not utils.should_save_traces()
     assert utils.should_save_traces()
+
+
+def test_the_reported_loss_is_the_epochs_running_mean_not_the_last_batchs(
+    exported, analysed_data, monkeypatch
+):
+    trained, _ = exported
+    model = trained.model
+    batch, _ = _training_batch(trained, analysed_data)
+    weights = model.get_weights()
+    raw = []
+    batch_step = tfrs.Model.train_step
+
+    def recording(self, inputs):
+        results = batch_step(self, inputs)
+        raw.append(float(results["loss"]))
+        return results
+
+    monkeypatch.setattr(tfrs.Model, "train_step", recording)
+    assert model.loss_tracker in model.metrics  # so Keras resets it every epoch
+    model.reset_metrics()
+    reported = [float(model.train_step(batch)["loss"]) for _ in range(3)]
+    assert reported == pytest.approx(np.cumsum(raw) / np.arange(1, 4), rel=1e-6)
+    model.reset_metrics()
+    assert float(model.train_step(batch)["loss"]) == pytest.approx(raw[-1], rel=1e-6)
+    model.set_weights(weights)
