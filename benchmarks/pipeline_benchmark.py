@@ -16,8 +16,9 @@ size: ``--grouplens-archive ml-25m --archive-ratings 5000000``).
 
 The JSON has the seconds per component and per million ratings read, the
 peak resident memory of the whole process tree (Beam's worker processes
-included; sampled every half second) and of the main process alone, and the
-Evaluator's metrics (the model against the baselines).
+included; sampled every half second), overall and while each component ran,
+and of the main process alone, and the Evaluator's metrics (the model
+against the baselines).
 """
 
 import argparse
@@ -90,6 +91,11 @@ def main() -> int:
         "peak_memory_gib": {
             "process_tree": memory.peak_bytes / 2**30,
             "main_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+            "process_tree_by_component": {
+                name: memory.peak_between(start, start + summary.seconds[name]) / 2**30
+                for name, start in summary.started.items()
+                if name in summary.seconds
+            },
         },
         "slowest_components": sorted(summary.seconds, key=summary.seconds.get, reverse=True)[:3],
         "evaluation": summary.evaluation["metrics"] if summary.evaluation else None,

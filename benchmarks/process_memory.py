@@ -7,7 +7,8 @@ state what a run needs samples the resident memory of the whole tree.
 
 import os
 import threading
-from typing import Optional
+import time
+from typing import List, Optional, Tuple
 
 import psutil
 
@@ -38,6 +39,7 @@ class PeakTreeMemory:
     Attributes:
       peak_bytes: The largest sample so far.
       samples: How many samples were taken.
+      timeline: ``(time.perf_counter(), bytes)`` of every sample, in order.
     """
 
     def __init__(self, interval_seconds: float = 0.5):
@@ -49,6 +51,7 @@ class PeakTreeMemory:
         """
         self.peak_bytes = 0
         self.samples = 0
+        self.timeline: List[Tuple[float, int]] = []
         self._interval = interval_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -61,9 +64,24 @@ class PeakTreeMemory:
         self._stop.set()
         self._thread.join()
 
+    def peak_between(self, start: float, end: float) -> int:
+        """The largest sample taken from ``start`` to ``end``.
+
+        Args:
+          start: A ``time.perf_counter()`` value.
+          end: A later one.
+
+        Returns:
+          The peak in bytes, or 0 if no sample fell in the interval (one
+          shorter than the sampling interval may get none).
+        """
+        return max((rss for at, rss in self.timeline if start <= at <= end), default=0)
+
     def _sample(self) -> None:
         while True:
-            self.peak_bytes = max(self.peak_bytes, tree_rss_bytes())
+            rss = tree_rss_bytes()
+            self.timeline.append((time.perf_counter(), rss))
+            self.peak_bytes = max(self.peak_bytes, rss)
             self.samples += 1
             if self._stop.wait(self._interval):
                 return

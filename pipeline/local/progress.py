@@ -44,6 +44,9 @@ def _progress_text(record: logging.LogRecord) -> Optional[str]:
 class ComponentProgress(logging.Handler):
     """Prints a line as each component starts and finishes, with its time.
 
+    After the run, ``seconds`` holds each component's wall time and
+    ``started`` its ``time.perf_counter()`` at start, in run order.
+
     TFX's LocalDagRunner logs ``Component X is running.`` and ``... is
     finished.`` and its launcher ``A cached execution N is used.``; this
     handler turns those records into progress lines and keeps the timings.
@@ -91,6 +94,7 @@ class ComponentProgress(logging.Handler):
         self._shown_at: Optional[float] = None
         self._pending: Optional[str] = None
         self.seconds: Dict[str, float] = {}
+        self.started: Dict[str, float] = {}
         self.cached: List[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -102,6 +106,7 @@ class ComponentProgress(logging.Handler):
         if record.msg == _RUNNING:
             self._current = record.args[0]
             self._started = time.perf_counter()
+            self.started[self._current] = self._started
             self._cached = False
             self._skipped = False
             self._shown_at = None

@@ -68,6 +68,8 @@ class RunSummary:
         (when it said no, nothing after it ran and ``evaluation`` is None).
       gate_inputs: With ``skip_unchanged``, what the gate compared (span,
         fingerprint, settings, code).
+      started: ``time.perf_counter()`` at each component's start, in run
+        order (with ``seconds``, when each one ran).
     """
 
     seconds: Dict[str, float]
@@ -77,6 +79,7 @@ class RunSummary:
     pushed_model: Optional[str]
     gate_decision: Optional[retrain_state.Decision] = None
     gate_inputs: Optional[Dict[str, Any]] = None
+    started: Dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def metadata_path(work_dir: str) -> str:
@@ -133,6 +136,7 @@ def run(
             pushed_model=latest_pushed_model(config.push_destination),
             gate_decision=decision,
             gate_inputs=inputs,
+            started=progress.started,
         )
 
 

@@ -19,3 +19,20 @@ def test_a_childs_memory_counts_in_the_tree_and_in_the_peak():
     assert with_child - alone > 150 * 1024 * 1024
     assert peak.peak_bytes >= with_child - 50 * 1024 * 1024
     assert peak.samples >= 5
+
+
+def test_the_peak_between_two_times_is_that_of_the_samples_taken_then():
+    with process_memory.PeakTreeMemory(interval_seconds=0.1) as peak:
+        time.sleep(0.5)
+        before_child = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-c", _HOLD_200_MB])
+        child.wait()
+        after_child = time.perf_counter()
+        time.sleep(0.5)
+    first_sample = peak.timeline[0][0]
+    while_alone = peak.peak_between(first_sample, before_child)
+    while_child = peak.peak_between(before_child, after_child)
+    assert while_child - while_alone > 150 * 1024 * 1024
+    assert while_child == peak.peak_bytes
+    assert [at for at, _ in peak.timeline] == sorted(at for at, _ in peak.timeline)
+    assert peak.peak_between(after_child + 60, after_child + 120) == 0

@@ -14,6 +14,7 @@ What ``pipeline/local/progress.py`` guarantees, and these tests check:
 """
 
 import logging
+import time
 from typing import Callable, Iterator, List
 
 import apache_beam as beam
@@ -201,3 +202,18 @@ def test_epochs_are_progress_lines_with_the_time_left(progress_records):
         "epoch 2/3: loss 9 (20.0s; about 15s left)",
         "epoch 3/3: loss 8 (30.0s)",
     ]
+
+
+def test_each_component_s_start_and_wall_time_are_kept_in_run_order(log_file):
+    with ComponentProgress(2, log_file, lambda line: None) as shown:
+        before = time.perf_counter()
+        absl_logging.info("Component %s is running.", COMPONENT)
+        absl_logging.info("Component %s is finished.", COMPONENT)
+        between = time.perf_counter()
+        absl_logging.info("Component %s is running.", "StatisticsGen")
+        absl_logging.info("Component %s is finished.", "StatisticsGen")
+        after = time.perf_counter()
+
+    assert list(shown.started) == [COMPONENT, "StatisticsGen"] == list(shown.seconds)
+    assert before <= shown.started[COMPONENT] <= between <= shown.started["StatisticsGen"] <= after
+    assert shown.started[COMPONENT] + shown.seconds[COMPONENT] <= between
