@@ -6,11 +6,12 @@ their line numbers, so nothing is loaded whole into memory and errors can name
 the exact line.
 """
 
+import contextlib
 import dataclasses
 import posixpath
 import zipfile
 import zlib
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import BinaryIO, Iterable, Iterator, List, Optional, Tuple
 
 import tensorflow as tf
 
@@ -18,7 +19,7 @@ from components.movielens_example_gen.bad_rows import BadInputError
 
 # Bytes of a zip file's end-of-central-directory record, its smallest part.
 _ZIP_END_RECORD_BYTES = 22
-# Bytes read at a time when checking a member.
+# Bytes read at a time when checking a member or cutting a file into line ranges.
 _CHECK_CHUNK_BYTES = 1 << 20
 # What zipfile raises on damaged data: a bad CRC or header, a corrupt or
 # truncated compressed stream.
@@ -120,28 +121,131 @@ def check_intact(files: Iterable[ArchiveFile]) -> None:
             ) from None
 
 
-def read_lines(source: ArchiveFile) -> Iterator[Tuple[int, bytes]]:
-    """Streams the lines of a file with their 1-based line numbers.
+@dataclasses.dataclass(frozen=True)
+class LineRange:
+    """A stretch of whole lines of a file, to be read on its own.
+
+    Offsets count the file's bytes, a zip member's once decompressed.
+
+    Attributes:
+      start: Offset of the stretch's first byte (the start of a line).
+      end: Offset just after its last byte (after a line ending, or the
+        file's end).
+      first_line: The 1-based line number of its first line.
+    """
+
+    start: int
+    end: int
+    first_line: int
+
+
+@contextlib.contextmanager
+def _opened(source: ArchiveFile) -> Iterator[BinaryIO]:
+    """Opens a file, or a zip member decompressed, for reading bytes."""
+    if source.archive is None:
+        with tf.io.gfile.GFile(source.path, "rb") as handle:
+            yield handle
+        return
+    with tf.io.gfile.GFile(source.archive, "rb") as handle:
+        with zipfile.ZipFile(handle) as archive:
+            with archive.open(source.path) as member:
+                yield member
+
+
+def _size(source: ArchiveFile) -> int:
+    """The file's size in bytes, a zip member's once decompressed."""
+    if source.archive is None:
+        return tf.io.gfile.stat(source.path).length
+    with tf.io.gfile.GFile(source.archive, "rb") as handle:
+        with zipfile.ZipFile(handle) as archive:
+            return archive.getinfo(source.path).file_size
+
+
+def line_ranges(
+    source: ArchiveFile, max_ranges: int, min_range_bytes: int
+) -> List[LineRange]:
+    """Cuts a file into stretches of whole lines of about equal size, in one pass.
+
+    The pass only counts line endings (no parsing), so that each stretch
+    knows its first line's number and can be read by a different worker.
+
+    Args:
+      source: The file.
+      max_ranges: At most this many stretches.
+      min_range_bytes: Stretches are at least this long (except the last).
+
+    Returns:
+      The stretches in file order, covering the whole file; one, empty, for
+      an empty file.
+    """
+    target = max(min_range_bytes, -(-_size(source) // max_ranges), 1)
+    ranges: List[LineRange] = []
+    start, first_line = 0, 1
+    offset, newlines = 0, 0
+    with _opened(source) as handle:
+        while True:
+            chunk = handle.read(_CHECK_CHUNK_BYTES)
+            if not chunk:
+                break
+            scanned = 0
+            while True:
+                # A stretch ends at the first line ending at or after its target end.
+                look_from = start + target - 1 - offset
+                if look_from >= len(chunk):
+                    break
+                ending = chunk.find(b"\n", max(look_from, scanned))
+                if ending < 0:
+                    break
+                newlines += chunk.count(b"\n", scanned, ending + 1)
+                scanned = ending + 1
+                ranges.append(LineRange(start, offset + scanned, first_line))
+                start, first_line = offset + scanned, newlines + 1
+            newlines += chunk.count(b"\n", scanned)
+            offset += len(chunk)
+    if offset > start or not ranges:
+        ranges.append(LineRange(start, offset, first_line))
+    return ranges
+
+
+def read_lines(
+    source: ArchiveFile, line_range: Optional[LineRange] = None
+) -> Iterator[Tuple[int, bytes]]:
+    """Streams the lines of a file, or of one stretch of it, with their 1-based line numbers.
 
     Args:
       source: The file to read.
+      line_range: A stretch from ``line_ranges``; None reads the whole file.
+        In a zip member, reaching a stretch's start decompresses what comes
+        before it.
 
     Yields:
       ``(line_number, line)`` with the line ending removed; empty lines are
       skipped (they carry no record).
     """
-    if source.archive is None:
-        with tf.io.gfile.GFile(source.path, "rb") as handle:
-            yield from _numbered(handle)
-        return
-    with tf.io.gfile.GFile(source.archive, "rb") as handle:
-        with zipfile.ZipFile(handle) as archive:
-            with archive.open(source.path) as member:
-                yield from _numbered(member)
+    with _opened(source) as handle:
+        if line_range is None:
+            yield from _numbered(handle, 1)
+            return
+        handle.seek(line_range.start)
+        yield from _numbered(_lines_before(handle, line_range.end), line_range.first_line)
 
 
-def _numbered(handle) -> Iterator[Tuple[int, bytes]]:
-    for number, line in enumerate(handle, start=1):
+def _lines_before(handle: BinaryIO, end: int) -> Iterator[bytes]:
+    """Reads lines until the handle's position reaches ``end``.
+
+    By position, not by the lines' lengths: ``GFile.readline`` returns a
+    ``\\r\\n`` ending as ``\\n``.
+    """
+    while handle.tell() < end:
+        line = handle.readline()
+        if not line:
+            return
+        yield line
+
+
+def _numbered(lines: Iterable[bytes], first_line: int) -> Iterator[Tuple[int, bytes]]:
+    """Numbers lines from ``first_line``, without their endings and without the empty ones."""
+    for number, line in enumerate(lines, start=first_line):
         line = line.rstrip(b"\r\n")
         if line.strip():
             yield number, line

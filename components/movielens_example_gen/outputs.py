@@ -8,21 +8,22 @@ import apache_beam as beam
 import tensorflow as tf
 from tfx.components.example_gen import write_split
 
-from components.movielens_example_gen import batches, records
+from components.movielens_example_gen import records, shard_files
 from components.movielens_example_gen.bad_rows import SAMPLE_SIZE, BadRowsSummary
 
 
 @beam.ptransform_fn
 def WriteRecords(  # pylint: disable=invalid-name
     record_batches: beam.PCollection, split_uri: str, span: Optional[int] = None
-) -> beam.pvalue.PDone:
+) -> beam.PCollection:
     """Writes batches of records as gzipped TFRecords of ``tf.train.Example``.
 
     The files are named as TFX's own ExampleGens name them
     (``data_tfrecord-*.gz``), after ``span_file_prefix`` when a span is
     given. Like TFX's ``WriteSplit``, the examples are shuffled before
     writing, here as whole serialized batches: shuffling single examples
-    costs ~3 s per 100k on the DirectRunner.
+    costs ~3 s per 100k on the DirectRunner. The batches are written whole
+    too (``shard_files.py``), a file per bundle.
 
     Args:
       record_batches: Lists of records (``records.py``, ``batches.py``).
@@ -30,20 +31,16 @@ def WriteRecords(  # pylint: disable=invalid-name
       span: The span the records come from, when a split holds several.
 
     Returns:
-      The write's PDone.
+      A one-element collection, computed once the files are in place.
     """
     return (
         record_batches
         | "ToExamples" >> beam.Map(records.to_serialized_examples)
         | "Shuffle" >> beam.Reshuffle()
-        | "Unbatch" >> batches.Unbatch()
         | "Write"
-        >> beam.io.WriteToTFRecord(
-            os.path.join(
-                split_uri,
-                write_split.DEFAULT_TF_RECORD_FILE_NAME if span is None else span_file_prefix(span),
-            ),
-            file_name_suffix=".gz",
+        >> shard_files.WriteShards(
+            split_uri,
+            write_split.DEFAULT_TF_RECORD_FILE_NAME if span is None else span_file_prefix(span),
         )
     )
 
