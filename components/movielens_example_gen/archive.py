@@ -20,7 +20,7 @@ from components.movielens_example_gen.bad_rows import BadInputError
 # Bytes of a zip file's end-of-central-directory record, its smallest part.
 _ZIP_END_RECORD_BYTES = 22
 # Bytes read at a time when checking a member or cutting a file into line ranges.
-_CHECK_CHUNK_BYTES = 1 << 20
+_CHUNK_BYTES = 1 << 20
 # What zipfile raises on damaged data: a bad CRC or header, a corrupt or
 # truncated compressed stream.
 _DAMAGE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
@@ -110,10 +110,9 @@ def check_intact(files: Iterable[ArchiveFile]) -> None:
         if file.archive is None:
             continue
         try:
-            with tf.io.gfile.GFile(file.archive, "rb") as handle:
-                with zipfile.ZipFile(handle) as archive, archive.open(file.path) as member:
-                    while member.read(_CHECK_CHUNK_BYTES):
-                        pass
+            with _opened(file) as member:
+                while member.read(_CHUNK_BYTES):
+                    pass
         except _DAMAGE_ERRORS as error:
             raise DamagedArchiveError(
                 f"MovieLens archive {file.archive} is damaged: member {file.path} "
@@ -184,7 +183,7 @@ def line_ranges(
     offset, newlines = 0, 0
     with _opened(source) as handle:
         while True:
-            chunk = handle.read(_CHECK_CHUNK_BYTES)
+            chunk = handle.read(_CHUNK_BYTES)
             if not chunk:
                 break
             scanned = 0
