@@ -37,8 +37,6 @@ class PeakTreeMemory:
     """Samples ``tree_rss_bytes`` in a thread while the ``with`` block runs.
 
     Attributes:
-      peak_bytes: The largest sample so far.
-      samples: How many samples were taken.
       timeline: ``(time.perf_counter(), bytes)`` of every sample, in order.
     """
 
@@ -49,8 +47,6 @@ class PeakTreeMemory:
           interval_seconds: Time between samples; a peak shorter than it may
             be missed.
         """
-        self.peak_bytes = 0
-        self.samples = 0
         self.timeline: List[Tuple[float, int]] = []
         self._interval = interval_seconds
         self._stop = threading.Event()
@@ -63,6 +59,16 @@ class PeakTreeMemory:
     def __exit__(self, *exc_info) -> None:
         self._stop.set()
         self._thread.join()
+
+    @property
+    def peak_bytes(self) -> int:
+        """The largest sample so far (0 before the first)."""
+        return max((rss for _, rss in self.timeline), default=0)
+
+    @property
+    def samples(self) -> int:
+        """How many samples were taken."""
+        return len(self.timeline)
 
     def peak_between(self, start: float, end: float) -> int:
         """The largest sample taken from ``start`` to ``end``.
@@ -79,9 +85,6 @@ class PeakTreeMemory:
 
     def _sample(self) -> None:
         while True:
-            rss = tree_rss_bytes()
-            self.timeline.append((time.perf_counter(), rss))
-            self.peak_bytes = max(self.peak_bytes, rss)
-            self.samples += 1
+            self.timeline.append((time.perf_counter(), tree_rss_bytes()))
             if self._stop.wait(self._interval):
                 return
