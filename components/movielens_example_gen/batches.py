@@ -7,6 +7,7 @@ batch is a plain ``list`` of records (``records.py``); sources and splits
 never emit an empty one.
 """
 
+import random
 from typing import Callable, Dict, Hashable, Iterable, Iterator, List, Tuple, TypeVar, Union
 
 import apache_beam as beam
@@ -48,6 +49,22 @@ def batched(
             batch = []
     if batch:
         yield batch
+
+
+def shuffled_batches(items: Iterable[T], seed: int, size: int = BATCH_SIZE) -> Iterator[List[T]]:
+    """Shuffles items in memory and groups them into lists of ``size``.
+
+    Args:
+      items: A finite iterable, small enough to hold as a list.
+      seed: Seed of the shuffle: the same items and seed give the same lists.
+      size: Items per list, at least 1.
+
+    Yields:
+      Non-empty lists of the shuffled items.
+    """
+    shuffled = list(items)
+    random.Random(seed).shuffle(shuffled)
+    yield from batched(shuffled, size)
 
 
 def batched_by_key(

@@ -9,6 +9,11 @@ file, line and reason. A rating of a movie or user whose own line was bad is
 a ``BadRow`` too, marked as a consequence of that line, so that the line
 itself is reported first. Exact duplicate rating lines come out as
 ``DuplicateRating``s, dropped from the ratings unless kept on request.
+
+The ratings leave in random order within each user bucket (the duplicate
+check already holds a bucket in one worker), so that no batch follows the
+file's order of users and time; the ExampleGen writes them as they come,
+without a shuffle of its own that would hold every example in memory.
 """
 
 import zlib
@@ -128,6 +133,10 @@ class _ParseRatings(beam.DoFn):
 def _without_duplicates(file_name: str, keep: bool):
     """Returns a FlatMap body finding exact duplicates among one bucket's ratings.
 
+    Duplicates are found in line order, so that each names the first line it
+    repeats; the bucket's remaining ratings are then shuffled, seeded by the
+    bucket, so that a rerun writes the same batches.
+
     Args:
       file_name: The ratings file, for the reports.
       keep: Whether duplicates stay among the ratings (they are reported
@@ -135,11 +144,12 @@ def _without_duplicates(file_name: str, keep: bool):
 
     Returns:
       A function of ``(bucket, batches)`` yielding batches of
-      ``(line_number, rating)`` and tagged ``DuplicateRating``s.
+      ``(line_number, rating)`` in random order and tagged
+      ``DuplicateRating``s.
     """
 
     def run(bucket_batches: Tuple[int, Iterable[List[Tuple[int, Rating]]]]) -> Iterator[Any]:
-        _, grouped = bucket_batches
+        bucket, grouped = bucket_batches
         numbered = sorted((item for batch in grouped for item in batch), key=lambda item: item[0])
         first_lines: Dict[Rating, int] = {}
         kept = []
@@ -150,7 +160,7 @@ def _without_duplicates(file_name: str, keep: bool):
                 if not keep:
                     continue
             kept.append((number, rating))
-        yield from batches.batched(kept, batches.BATCH_SIZE)
+        yield from batches.shuffled_batches(kept, seed=bucket)
 
     return run
 

@@ -68,8 +68,9 @@ def ReadSynthetic(  # pylint: disable=invalid-name
         | "Distribute" >> beam.Reshuffle()
         | "Generate"
         >> beam.FlatMap(
-            lambda shard: batches.batched(
-                generated.counted(synthetic.generate_ratings(config, shard, shards, span=span))
+            lambda shard: batches.shuffled_batches(
+                generated.counted(synthetic.generate_ratings(config, shard, shards, span=span)),
+                seed=shard,
             )
         )
     )

@@ -36,3 +36,13 @@ def test_batched_by_key_fills_one_list_per_key_and_flushes_the_rest_last():
                                       passes_through=lambda x: isinstance(x, str)))
     assert got == [(1, [1, 3]), "bad", (0, [2, 4]), (1, [5, 7])]
     assert list(batches.batched_by_key([1, 2, 3], lambda x: x % 2, 5)) == [(1, [1, 3]), (0, [2])]
+
+
+def test_shuffled_batches_keep_every_item_in_an_order_fixed_by_the_seed():
+    items = list(range(100))
+    got = list(batches.shuffled_batches(iter(items), seed=3, size=30))
+    assert [len(batch) for batch in got] == [30, 30, 30, 10]
+    flat = [item for batch in got for item in batch]
+    assert sorted(flat) == items and flat != items
+    assert list(batches.shuffled_batches(items, seed=3, size=30)) == got
+    assert list(batches.shuffled_batches(items, seed=4, size=30)) != got

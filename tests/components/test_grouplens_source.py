@@ -3,7 +3,7 @@
 import apache_beam as beam
 from apache_beam.testing.util import assert_that, equal_to, is_empty
 
-from components.movielens_example_gen import batches, formats
+from components.movielens_example_gen import batches, formats, grouplens_source
 from components.movielens_example_gen.grouplens_source import ReadGroupLens
 from tests.components import grouplens_fixtures as fixtures
 from transform_fn import features
@@ -102,6 +102,22 @@ def test_duplicate_movie_id_is_reported_not_silently_merged(tmp_path):
             out.bad_rows | beam.Map(lambda r: (r.line, r.reason)),
             equal_to([(len(fixtures.MOVIES) + 2, "duplicate id 1 (first on line 2)")]),
         )
+
+
+def test_duplicates_name_their_first_line_and_the_rest_leave_shuffled():
+    ratings = [(line, ("1", str(line), 4.0, 1000 + line)) for line in range(1, 61)]
+    repeated = (61, ratings[2][1])
+    find = grouplens_source._without_duplicates("ratings.dat", keep=False)
+
+    out = list(find((5, [ratings[30:], [repeated], ratings[:30]])))
+    duplicates = [item.value for item in out if isinstance(item, beam.pvalue.TaggedOutput)]
+    kept = [pair for item in out if isinstance(item, list) for pair in item]
+
+    assert [(d.line, d.first_line) for d in duplicates] == [(61, 3)]
+    assert sorted(kept) == ratings and kept != ratings
+    assert [batch for batch in find((5, [ratings, [repeated]])) if isinstance(batch, list)] == [
+        batch for batch in out if isinstance(batch, list)
+    ]
 
 
 def _assert_every_rating_once(out):
