@@ -17,6 +17,7 @@ import dataclasses
 import os
 from typing import Dict, List, Mapping, Optional
 
+import tensorflow_data_validation as tfdv
 from ml_metadata.proto import metadata_store_pb2
 # TFX modules, not ``tfx.v1``: its extensions import the Vertex AI client,
 # which slows every run's start-up and which a local run never uses
@@ -28,7 +29,7 @@ from tfx.dsl.experimental.conditionals.conditional import Cond
 from tfx.orchestration.data_types import RuntimeParameter
 from tfx.orchestration.pipeline import Pipeline
 
-from components import movielens_example_gen
+from components import movielens_example_gen, record_batches
 from components.movielens_example_gen import MovieLensExampleGen
 from components.movielens_example_gen.component import RUNTIME_SETTINGS
 from components.retrieval_evaluator import RetrievalEvaluator
@@ -214,7 +215,12 @@ def _run_components(
         config.example_gen,
         {key: value for key, value in parameters.items() if key in RUNTIME_SETTINGS},
     )
-    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
+    statistics_gen = StatisticsGen(
+        examples=example_gen.outputs["examples"],
+        stats_options=tfdv.StatsOptions(
+            desired_batch_size=record_batches.EXAMPLES_PER_RECORD_BATCH
+        ),
+    )
     schema_gen = ImportSchemaGen(
         schema_file=config_lib.schema_path(config.schema, deployment.schema_dir)
     )

@@ -27,6 +27,7 @@ from tfx.components.util import examples_utils, tfxio_utils
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils
 
+from components import record_batches
 from components.movielens_example_gen import spec as example_gen_spec
 from components.progress_log import log_progress
 from components.retrieval_transform import cache_pointer, spec
@@ -116,6 +117,9 @@ def _check_datasets_part_the_split(split_uri: str, datasets: List[AnalysisDatase
 class _SpanKeyedProcessor(transform_executor.TransformProcessor):
     """TFX's TransformProcessor with the analysed datasets keyed as given.
 
+    It also analyses examples in batches of ``EXAMPLES_PER_RECORD_BATCH``
+    where TFX leaves the size to Beam (``record_batches.py``).
+
     Attributes:
       cached_keys: After ``Transform``, the keys of datasets read from the
         cache rather than analysed.
@@ -142,6 +146,12 @@ class _SpanKeyedProcessor(transform_executor.TransformProcessor):
         for index, dataset in enumerate(datasets):
             dataset.index = index
         return datasets
+
+    def _GetDesiredBatchSize(self, data_format: int, schema: Any) -> Optional[int]:
+        return (
+            super()._GetDesiredBatchSize(data_format, schema)
+            or record_batches.EXAMPLES_PER_RECORD_BATCH
+        )
 
     def _JoinUncachedDatasets(self, analyze_data_list: Any, optimized_analyze_data_dict: Any,
                               *args: Any, **kwargs: Any) -> Any:

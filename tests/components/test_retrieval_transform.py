@@ -7,7 +7,10 @@ import shutil
 import pytest
 import tensorflow as tf
 from tfx.types import channel_utils, standard_artifacts, standard_component_specs
+from tensorflow_metadata.proto.v0 import schema_pb2
+from tfx.proto import example_gen_pb2
 
+from components import record_batches
 from components.movielens_example_gen import spec as example_gen_spec
 from components.retrieval_transform import RetrievalTransform, cache_pointer, executor, spec
 from pipeline import config as config_lib
@@ -183,3 +186,15 @@ def test_analysis_from_the_cache_gives_the_vocabularies_of_a_full_analysis(runs)
     assert full_report == {"enabled": False, "read_from": None, "from_cache": [], "analysed": [1, 2]}
     cached, full = _assets(cached_graph), _assets(full_graph)
     assert cached and cached == full
+
+
+def test_examples_are_analysed_in_record_batches_of_the_set_size_unless_tfx_needs_its_own():
+    processor = executor._SpanKeyedProcessor({})  # pylint: disable=protected-access
+    schema = schema_pb2.Schema()
+    examples = example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE
+    raw_sequences = example_gen_pb2.PayloadFormat.FORMAT_TF_SEQUENCE_EXAMPLE
+    assert processor._GetDesiredBatchSize(examples, schema) == (  # pylint: disable=protected-access
+        record_batches.EXAMPLES_PER_RECORD_BATCH
+    )
+    # SequenceExamples without tensor representations are read one raw record at a time.
+    assert processor._GetDesiredBatchSize(raw_sequences, schema) == 1  # pylint: disable=protected-access
