@@ -75,7 +75,9 @@ def main() -> int:
     folder = args.written_release
     if folder is None:
         started = time.perf_counter()
-        folder = write_release(args.release, synthetic.SyntheticConfig(**settings), base)
+        folder = write_release(
+            args.release, synthetic.SyntheticConfig(**settings), base, processes=os.cpu_count() or 1
+        )
         result["write_release_seconds"] = time.perf_counter() - started
     result["release"] = args.release
     result["grouplens"] = _timed(

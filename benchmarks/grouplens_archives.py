@@ -5,12 +5,14 @@ synthetic generator's users, movies and ratings into the ml-100k, ml-1m or
 ml-25m layout, so the benchmarks time the GroupLens reading path (the
 README's main command reads ml-100k) on data of any size. Ratings are
 streamed from the generator to the file, so a release of any size is
-written in bounded memory.
+written in bounded memory, and by several processes at once if asked.
 """
 
 import csv
+import multiprocessing
 import os
-from typing import Any, Callable, Dict, Iterable, List, Tuple
+import shutil
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from components.movielens_example_gen import formats
 from movielens_simulator import synthetic
@@ -119,15 +121,54 @@ def _csv_rating(rating: Dict[str, Any]) -> List[Any]:
             rating[features.TIMESTAMP]]
 
 
-def _write_csv(path: str, header: List[str], rows: Iterable[List[Any]]) -> None:
-    """Writes a UTF-8 CSV file with its header, quoting as GroupLens does (only where needed)."""
+def _write_csv(path: str, header: Optional[List[str]], rows: Iterable[List[Any]]) -> None:
+    """Writes a UTF-8 CSV file, with its header if given, quoting as GroupLens does (only where needed)."""
     with open(path, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
+        if header is not None:
+            writer.writerow(header)
         writer.writerows(rows)
 
 
-def write_release(release: str, config: synthetic.SyntheticConfig, folder: str) -> str:
+def _ratings_file_name(release: str) -> str:
+    return "ratings.csv" if release == ML_25M else _LAYOUTS[release][2][0]
+
+
+def _write_ratings_shard(
+    release: str, config: synthetic.SyntheticConfig, shard: int, shards: int, path: str
+) -> None:
+    """Writes one generation shard's ratings; the first shard's file starts with the header."""
+    ratings = synthetic.generate_ratings(config, shard, shards)
+    if release == ML_25M:
+        header = ["userId", "movieId", "rating", "timestamp"] if shard == 0 else None
+        _write_csv(path, header, map(_csv_rating, ratings))
+    else:
+        _write(path, map(_LAYOUTS[release][2][1], ratings))
+
+
+def _write_ratings(
+    release: str, config: synthetic.SyntheticConfig, path: str, processes: int
+) -> None:
+    """Writes the ratings file, its generation shards in parallel processes, joined in order."""
+    if processes == 1:
+        _write_ratings_shard(release, config, 0, 1, path)
+        return
+    parts = [f"{path}.part-{shard}" for shard in range(processes)]
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        pool.starmap(
+            _write_ratings_shard,
+            [(release, config, shard, processes, part) for shard, part in enumerate(parts)],
+        )
+    with open(path, "wb") as out:
+        for part in parts:
+            with open(part, "rb") as piece:
+                shutil.copyfileobj(piece, out, 16 << 20)
+            os.remove(part)
+
+
+def write_release(
+    release: str, config: synthetic.SyntheticConfig, folder: str, processes: int = 1
+) -> str:
     """Writes synthetic data as a GroupLens ml-100k, ml-1m or ml-25m release folder.
 
     ml-100k has no flag for some TFDS genres and fewer occupations: those
@@ -139,23 +180,23 @@ def write_release(release: str, config: synthetic.SyntheticConfig, folder: str) 
       release: ``ml-100k``, ``ml-1m`` or ``ml-25m``.
       config: The synthetic data's configuration.
       folder: Parent folder.
+      processes: Processes generating the ratings, each a shard of the
+        users (the same ratings for any number; with more than one, the
+        users of one shard come before the next's instead of in id order).
 
     Returns:
       The release folder, ``<folder>/<release>``.
     """
+    if processes < 1:
+        raise ValueError(f"processes must be >= 1, got {processes}")
     root = os.path.join(folder, release)
     os.makedirs(root)
     if release == ML_25M:
         _write_csv(os.path.join(root, "movies.csv"), ["movieId", "title", "genres"],
                    map(_csv_movie, synthetic.generate_movies(config)))
-        _write_csv(os.path.join(root, "ratings.csv"), ["userId", "movieId", "rating", "timestamp"],
-                   map(_csv_rating, synthetic.generate_ratings(config, 0, 1)))
-        return root
-    tables = (
-        synthetic.generate_movies(config),
-        synthetic.generate_users(config),
-        synthetic.generate_ratings(config, 0, 1),
-    )
-    for (name, line_of), rows in zip(_LAYOUTS[release], tables):
-        _write(os.path.join(root, name), map(line_of, rows))
+    else:
+        tables = (synthetic.generate_movies(config), synthetic.generate_users(config))
+        for (name, line_of), rows in zip(_LAYOUTS[release], tables):
+            _write(os.path.join(root, name), map(line_of, rows))
+    _write_ratings(release, config, os.path.join(root, _ratings_file_name(release)), processes)
     return root

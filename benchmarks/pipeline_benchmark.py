@@ -13,6 +13,9 @@ the run uses a fresh work directory and no cache, so every component executes.
 folder and runs on it (``--source grouplens``), the README's main command's
 path without the real files (``ml-25m`` writes the ml-25m CSV format at any
 size: ``--grouplens-archive ml-25m --archive-ratings 5000000``).
+``--written-release`` runs on a release folder written before instead (a
+large one takes long to write: ~75 s per million ratings in ml-25m's format
+in one process; the benchmarks write with one process per core).
 
 The JSON has the seconds per component and per million ratings read, the
 peak resident memory of the whole process tree (Beam's worker processes
@@ -52,17 +55,25 @@ def main() -> int:
                         help="run on synthetic ratings written in this GroupLens format")
     parser.add_argument("--archive-ratings", type=int, default=100_000,
                         help="ratings in the --grouplens-archive release")
+    parser.add_argument("--written-release", default=None,
+                        help="run on this GroupLens release folder, written before, "
+                             "instead of writing one")
     parser.add_argument("run_args", nargs=argparse.REMAINDER, help="-- then `run` options")
     args = parser.parse_args()
     run_args = [a for a in args.run_args if a != "--"]
     work_dir = tempfile.mkdtemp(prefix="movielens_bench_")
     write_seconds = None
-    if args.grouplens_archive:
+    release = args.written_release
+    if args.grouplens_archive and release is None:
         started = time.perf_counter()
         release = write_release(
-            args.grouplens_archive, synthetic.SyntheticConfig(num_ratings=args.archive_ratings), work_dir
+            args.grouplens_archive,
+            synthetic.SyntheticConfig(num_ratings=args.archive_ratings),
+            work_dir,
+            processes=os.cpu_count() or 1,
         )
         write_seconds = time.perf_counter() - started
+    if release is not None:
         run_args = ["--source", "grouplens", "--input-path", release, *run_args]
     run = cli.parser().parse_args(["run", "--work-dir", work_dir, "--no-cache", *run_args])
     config = run_command.local_pipeline_config(run).config
@@ -80,6 +91,7 @@ def main() -> int:
         "run_args": run_args,
         "beam_pipeline_args": config.beam_pipeline_args,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "release": release,
         "write_release_seconds": write_seconds,
         "ratings_read": ratings,
         "total_seconds": total_seconds,

@@ -41,3 +41,16 @@ def test_every_synthetic_rating_and_movie_reads_back(release, tmp_path):
         assert {line.split('"')[1] for line in quoted} <= titles
     else:
         assert all(r[features.USER_OCCUPATION_TEXT] for r in ratings)
+
+
+@pytest.mark.parametrize("release", grouplens_archives.RELEASES)
+def test_ratings_written_by_two_processes_are_the_same_lines(release, tmp_path):
+    config = synthetic.SyntheticConfig(num_ratings=600, seed=5)
+    alone = grouplens_archives.write_release(release, config, str(tmp_path / "one"))
+    shared = grouplens_archives.write_release(release, config, str(tmp_path / "two"), processes=2)
+    for name in os.listdir(alone):
+        with open(os.path.join(alone, name), "rb") as one, open(os.path.join(shared, name), "rb") as two:
+            lines_alone, lines_shared = one.read().splitlines(), two.read().splitlines()
+        assert lines_alone[0] == lines_shared[0], name
+        assert sorted(lines_alone) == sorted(lines_shared), name
+    assert sorted(os.listdir(alone)) == sorted(os.listdir(shared))
