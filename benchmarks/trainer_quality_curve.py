@@ -10,8 +10,9 @@ whether it falls while the training loss keeps falling (a leak in training:
 trainer/README.md, "The leave-one-out history leaks"). The batches are the
 first in file order, not a random draw: below the whole eval split they
 trace the curve's shape, and the numbers of the JSON's
-``final_eval_top_k_accuracy`` (every eval rating) are the ones to compare
-with the Evaluator's.
+``final_eval_top_k_accuracy`` (the Trainer's report: every eval rating, or
+its seeded sample of ``max_eval_examples``, ``final_eval_examples``) are the
+ones to compare with the Evaluator's.
 
 Usage (from the repository root)::
 
@@ -106,7 +107,7 @@ class QualityCurve(tf.keras.callbacks.Callback):
             self._layer, self._output.raw_feature_spec(), int(model.user_history.latest_time.numpy())
         )
         corpus_size = int(model.rows.size().numpy())  # movie id -> corpus row table
-        accuracy = metrics.evaluate(model, self._dataset, time_features, np.zeros(corpus_size))
+        accuracy = metrics.evaluate(model, self._dataset, time_features, np.zeros(corpus_size)).accuracy
         point = {
             "epoch": epoch + 1,
             "steps": int(model.optimizer.iterations.numpy()),
@@ -151,6 +152,7 @@ def main() -> None:
         "hyperparameters": config.__dict__,
         "curve": curve.points,
         "final_eval_top_k_accuracy": trained.eval_metrics,
+        "final_eval_examples": trained.eval_examples,
         "epoch_seconds": trained.epoch_seconds,
     }
     with open(args.output, "w", encoding="utf-8") as out:

@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
+import retrieval_metrics
 from transform_fn import features
 
 FilePatterns = Union[str, Sequence[str]]
@@ -60,7 +61,10 @@ def transformed_ratings(
     transform = _parse_and_transform(tf_transform_output, transform_layer)
     if cache:
         return _in_memory_batches(
-            _transform_all(patterns, transform), batch_size, shuffle_buffer, seed
+            _transform_all(_records(patterns), transform, _files(patterns)),
+            batch_size,
+            shuffle_buffer,
+            seed,
         )
     dataset = _records(patterns)
     if shuffle_buffer:
@@ -88,7 +92,57 @@ def transform_split(
       One tensor per transformed feature, a row per example in file order
       (ragged for variable-length features).
     """
-    return _transform_all(patterns, _parse_and_transform(tf_transform_output, transform_layer))
+    return _transform_all(
+        _records(patterns), _parse_and_transform(tf_transform_output, transform_layer), _files(patterns)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class SampledRatings:
+    """A uniform sample of a split's ratings, transformed into memory.
+
+    Attributes:
+      dataset: Batches of the sample's transformed features, in file order.
+      read: Ratings in the split (all of them were read to draw the sample).
+    """
+
+    dataset: tf.data.Dataset
+    read: int
+
+
+def sampled_ratings(
+    patterns: FilePatterns,
+    tf_transform_output: tft.TFTransformOutput,
+    transform_layer: tf.keras.layers.Layer,
+    batch_size: int,
+    size: int,
+    seed: int,
+) -> SampledRatings:
+    """A seeded uniform sample of a split's ratings, transformed into memory.
+
+    The split streams through (``retrieval_metrics.uniform_sample`` holds at
+    most ``size`` serialized examples); only the sample is transformed.
+
+    Args:
+      patterns: Glob(s) of the ExampleGen's gzipped TFRecords of one split.
+      tf_transform_output: The Transform output (for the raw feature spec).
+      transform_layer: ``tf_transform_output.transform_features_layer()``.
+      batch_size: Examples per batch.
+      size: Ratings to keep (all of them when the split has fewer).
+      seed: Seed of the draw: the same split gives the same sample.
+
+    Returns:
+      The sample's batches and how many ratings were read to draw it.
+    """
+    serialized = (batch.numpy() for batch in _records(patterns).batch(_TRANSFORM_BATCH))
+    sample, read = retrieval_metrics.uniform_sample(serialized, size, seed)
+    records = tf.data.Dataset.from_tensor_slices(tf.constant(list(sample), tf.string))
+    columns = _transform_all(
+        records, _parse_and_transform(tf_transform_output, transform_layer), _files(patterns)
+    )
+    return SampledRatings(
+        dataset=_in_memory_batches(columns, batch_size, shuffle_buffer=0, seed=0), read=read
+    )
 
 
 def _parse_and_transform(
@@ -107,17 +161,23 @@ def _parse_and_transform(
 
 
 def _transform_all(
-    patterns: FilePatterns, transform: Callable[[tf.Tensor], Dict[str, Any]]
+    records: tf.data.Dataset,
+    transform: Callable[[tf.Tensor], Dict[str, Any]],
+    files: Sequence[str],
 ) -> Dict[str, Any]:
-    """Every record transformed, one tensor per feature (ragged for lists)."""
+    """Every record transformed, one tensor per feature (ragged for lists).
+
+    ``files`` names where the records came from, for the error when there
+    are none.
+    """
     parts: Dict[str, List[Any]] = {}
-    for batch in _records(patterns).batch(_TRANSFORM_BATCH).map(transform):
+    for batch in records.batch(_TRANSFORM_BATCH).map(transform):
         for name, value in batch.items():
             if isinstance(value, tf.SparseTensor):
                 value = tf.RaggedTensor.from_sparse(value)
             parts.setdefault(name, []).append(value)
     if not parts:
-        raise ValueError(f"No examples to train on: {_files(patterns)} hold no records")
+        raise ValueError(f"No rating examples: {list(files)} hold no records")
     return {name: tf.concat(values, axis=0) for name, values in parts.items()}
 
 

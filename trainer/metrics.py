@@ -8,6 +8,7 @@ Evaluator's report, with every baseline and the warm/cold split, is the one
 that blesses; this one is the Trainer's quick check.
 """
 
+import dataclasses
 from typing import Dict, Iterable, Mapping
 
 import numpy as np
@@ -19,6 +20,8 @@ from trainer.model import RetrievalModel
 from transform_fn import features
 
 DEFAULT_KS = (1, 5, 10, 50, 100)
+# Scores ranked at once per ranker: 64 MiB of float32 model scores.
+MAX_SCORES = 1 << 24
 # Time features the transform computes from the query time.
 _TIME_FEATURES = (
     features.transformed_name(features.TIMESTAMP, features.Z_SCORE),
@@ -61,14 +64,32 @@ def popularity_scores(train_counts: np.ndarray) -> np.ndarray:
     return train_counts.astype(np.float64) + 0.5 * (1.0 - np.arange(size) / max(size, 1))
 
 
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    """Filtered top-k accuracy on eval ratings.
+
+    Attributes:
+      accuracy: ``{"model": {k: accuracy}, "popularity": {k: accuracy}}``.
+      ranked: Eval ratings ranked.
+    """
+
+    accuracy: Dict[str, Dict[int, float]]
+    ranked: int
+
+
 def evaluate(
     model: RetrievalModel,
     dataset: tf.data.Dataset,
     time_features: Mapping[str, tf.Tensor],
     train_counts: np.ndarray,
     ks: Iterable[int] = DEFAULT_KS,
-) -> Dict[str, Dict[int, float]]:
+    max_scores: int = MAX_SCORES,
+) -> Evaluation:
     """Filtered top-k accuracy of the model and of popularity on eval batches.
+
+    Each batch is ranked in slices of at most ``max_scores`` query x movie
+    scores, so memory stays bounded whatever the batch and the corpus (a
+    4,096-rating batch against ml-25m's 62k movies would be a 1 GB matrix).
 
     Args:
       model: The trained model (its history lists the users' rated movies).
@@ -77,12 +98,15 @@ def evaluate(
         put in place of each rating's own time.
       train_counts: ``[N]`` training ratings per corpus movie.
       ks: The cut-offs.
+      max_scores: Scores held at once per ranker (query rows x corpus size;
+        at least one query row is ranked at a time).
 
     Returns:
-      ``{"model": {k: accuracy}, "popularity": {k: accuracy}}``.
+      The accuracies and how many ratings were ranked.
     """
     corpus = model.corpus_embeddings().numpy()
     popularity = popularity_scores(train_counts)
+    rows_per_slice = max(1, max_scores // max(len(corpus), 1))
     ranks: Dict[str, list] = {"model": [], "popularity": []}
     for batch in dataset:
         size = tf.shape(batch[features.MOVIE_ID])[0]
@@ -92,13 +116,24 @@ def evaluate(
         }
         targets = rows_of(batch, model.rows).numpy()
         rated = model.history_rows(batch)
-        excluded = np.zeros((len(targets), len(corpus)), dtype=bool)
-        excluded[rated.value_rowids().numpy(), rated.flat_values.numpy()] = True
         queries = model.query_tower(model.with_history(batch, rated)).numpy()
-        scores = {"model": queries @ corpus.T, "popularity": np.tile(popularity, (len(targets), 1))}
-        for name, matrix in scores.items():
-            ranks[name].append(retrieval_metrics.target_ranks(matrix, targets, excluded))
-    return {
-        name: retrieval_metrics.accuracy_at_k(np.concatenate(parts), ks)
-        for name, parts in ranks.items()
-    }
+        for start in range(0, len(targets), rows_per_slice):
+            end = start + rows_per_slice
+            part = rated[start:end]
+            excluded = np.zeros((len(targets[start:end]), len(corpus)), dtype=bool)
+            excluded[part.value_rowids().numpy(), part.flat_values.numpy()] = True
+            scores = {
+                "model": queries[start:end] @ corpus.T,
+                "popularity": np.broadcast_to(popularity, excluded.shape),
+            }
+            for name, matrix in scores.items():
+                ranks[name].append(
+                    retrieval_metrics.target_ranks(matrix, targets[start:end], excluded)
+                )
+    return Evaluation(
+        accuracy={
+            name: retrieval_metrics.accuracy_at_k(np.concatenate(parts), ks)
+            for name, parts in ranks.items()
+        },
+        ranked=sum(len(part) for part in ranks["model"]),
+    )

@@ -113,6 +113,7 @@ def run_fn(fn_args: FnArgs) -> None:
         "steps_trained": trained.steps_trained,
         "stop_reason": trained.stop_reason,
         "eval_top_k_accuracy": trained.eval_metrics,
+        "eval_examples": trained.eval_examples,
         "warm_start": {"source": base.source, "base_model": base.path},
         "warm_started_rows": trained.warm_started,
         "hyperparameters": config.__dict__,

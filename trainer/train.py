@@ -2,7 +2,7 @@
 
 import dataclasses
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -37,6 +37,9 @@ class TrainedModel:
       loss: The loss actually used.
       eval_metrics: Filtered top-k accuracy of the model and of popularity
         on eval, queried at the model's default time.
+      eval_examples: ``ranked``: eval ratings the accuracy is over; ``read``:
+        eval ratings in the split (more than ``ranked`` when
+        ``max_eval_examples`` sampled them).
       seconds_per_epoch: Measured training time per epoch trained.
       warm_started: Embedding rows carried over per table (empty if none).
       epochs_trained: Epochs begun (the last one cut short when the step
@@ -54,6 +57,7 @@ class TrainedModel:
     config: config_lib.TrainerConfig
     loss: str
     eval_metrics: Dict[str, Dict[str, float]]
+    eval_examples: Dict[str, int]
     seconds_per_epoch: float
     warm_started: Dict[str, int]
     epochs_trained: int = 0
@@ -480,9 +484,8 @@ def train(
         model = build_model(tf_transform_output, corpus, rows, rated, loss, config)
         history = model.user_history
 
-        # Read three times (building, model and popularity metrics): transform once.
-        eval_dataset = data.transformed_ratings(
-            eval_files, tf_transform_output, transform_layer, 4096, cache=config.cache_examples
+        eval_dataset, eval_read = _eval_ratings(
+            eval_files, tf_transform_output, transform_layer, config
         )
         _build(model, eval_dataset)
         carried = {}
@@ -525,8 +528,18 @@ def train(
         tf_transform_output.raw_feature_spec(),
         int(history.latest_time.numpy()),
     )
-    eval_metrics = metrics.evaluate(model, eval_dataset, time_features, train_counts)
-    logging.info("Eval top-k accuracy: %s", eval_metrics)
+    evaluation = metrics.evaluate(model, eval_dataset, time_features, train_counts)
+    eval_examples = {
+        "ranked": evaluation.ranked,
+        "read": eval_read if eval_read is not None else evaluation.ranked,
+    }
+    logging.info(
+        "Eval top-k accuracy over %d of %d eval ratings%s: %s",
+        eval_examples["ranked"],
+        eval_examples["read"],
+        " (a uniform sample, max_eval_examples)" if eval_examples["ranked"] < eval_examples["read"] else "",
+        evaluation.accuracy,
+    )
     return TrainedModel(
         model=model,
         corpus=corpus,
@@ -534,7 +547,10 @@ def train(
         transform_layer=transform_layer,
         config=config,
         loss=loss,
-        eval_metrics={name: {str(k): v for k, v in values.items()} for name, values in eval_metrics.items()},
+        eval_metrics={
+            name: {str(k): v for k, v in values.items()} for name, values in evaluation.accuracy.items()
+        },
+        eval_examples=eval_examples,
         seconds_per_epoch=seconds_per_epoch,
         warm_started=carried,
         epochs_trained=epochs_trained,
@@ -558,6 +574,40 @@ def _stop_reason(
     if per_epoch and epochs_trained == config.epochs and steps_trained == config.epochs * per_epoch:
         return STOPPED_BY_EPOCHS  # The budget ran out on the last step of the last epoch.
     return STOPPED_BY_MAX_STEPS
+
+
+# Seed of the Trainer's eval sample (``TrainerConfig.max_eval_examples``):
+# fixed, so that runs with different training seeds rank the same ratings.
+EVAL_SAMPLE_SEED = 0
+_EVAL_BATCH_SIZE = 4096
+
+
+def _eval_ratings(
+    eval_files: data.FilePatterns,
+    tf_transform_output: tft.TFTransformOutput,
+    transform_layer: tf.keras.layers.Layer,
+    config: config_lib.TrainerConfig,
+) -> Tuple[tf.data.Dataset, Optional[int]]:
+    """The eval split, or its seeded sample under ``max_eval_examples``.
+
+    Read twice (building the model, then evaluating): transformed once into
+    memory when sampled or with ``cache_examples``.
+
+    Returns:
+      The eval batches, and the ratings read from the split when sampled
+      (None when the whole split is the dataset).
+    """
+    if config.max_eval_examples is None:
+        dataset = data.transformed_ratings(
+            eval_files, tf_transform_output, transform_layer, _EVAL_BATCH_SIZE,
+            cache=config.cache_examples,
+        )
+        return dataset, None
+    sample = data.sampled_ratings(
+        eval_files, tf_transform_output, transform_layer, _EVAL_BATCH_SIZE,
+        config.max_eval_examples, EVAL_SAMPLE_SEED,
+    )
+    return sample.dataset, sample.read
 
 
 def _build(model: RetrievalModel, dataset: tf.data.Dataset) -> None:

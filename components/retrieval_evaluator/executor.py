@@ -26,7 +26,7 @@ from components.retrieval_evaluator.metrics import RankCollector
 from components.retrieval_evaluator.rankers import SavedModelRanker
 from components.retrieval_evaluator.settings import Cutoffs, Settings
 from components.versioned_pusher.publish import latest_pushed_model
-from retrieval_metrics import exclusion_mask
+from retrieval_metrics import exclusion_mask, uniform_sample
 
 
 def serving_model_path(model: types.Artifact) -> str:
@@ -63,7 +63,7 @@ def _eval_batches(
         for serialized in batches:
             yield serialized, False
         return
-    sample, read = reading.uniform_sample(batches, cap, EVAL_SAMPLE_SEED)
+    sample, read = uniform_sample(batches, cap, EVAL_SAMPLE_SEED)
     for start in range(0, len(sample), settings.batch_size):
         yield sample[start : start + settings.batch_size], read > cap
 

@@ -7,7 +7,7 @@ split rows of ``baselines.TrainingInteractions``.
 """
 
 import dataclasses
-from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -70,40 +70,6 @@ def serialized_batches(
     )
     for batch in dataset.batch(batch_size).prefetch(1):
         yield batch.numpy()
-
-
-def uniform_sample(
-    batches: Iterable[np.ndarray], size: int, seed: int
-) -> Tuple[np.ndarray, int]:
-    """A uniform random sample of records, in their order, by reservoir sampling.
-
-    Holds at most ``size`` records, so a split of any length streams through.
-
-    Args:
-      batches: 1-D arrays of records (``serialized_batches``).
-      size: Records to keep (all of them when there are fewer).
-      seed: Seed of the draw: the same records give the same sample.
-
-    Returns:
-      The sample in the records' order, and the number of records read.
-    """
-    rng = np.random.default_rng(seed)
-    kept = np.empty(size, dtype=object)
-    positions = np.empty(size, dtype=np.int64)
-    read = 0
-    for batch in batches:
-        index = np.arange(read, read + len(batch))
-        filling = index < size
-        kept[index[filling]] = batch[filling]
-        positions[index[filling]] = index[filling]
-        rest = np.flatnonzero(~filling)
-        if len(rest):
-            slots = rng.integers(0, index[rest] + 1)
-            for record, slot in zip(rest[slots < size], slots[slots < size]):
-                kept[slot], positions[slot] = batch[record], read + record
-        read += len(batch)
-    count = min(read, size)
-    return kept[:count][np.argsort(positions[:count])], read
 
 
 _RATING_SPEC = {

@@ -102,8 +102,22 @@ def _trainer_report_view(report: Optional[Mapping[str, Any]]) -> str:
         [[html.text(name), html.text(value)] for name, value in sorted(report["hyperparameters"].items())],
     )
     return facts + html.paragraph(
-        "The Trainer's quick eval: filtered top-k accuracy at the model's default time.", "note"
+        "The Trainer's quick eval: filtered top-k accuracy at the model's default time"
+        + _eval_examples_phrase(report.get("eval_examples")) + ".",
+        "note",
     ) + quick_table + html.details("Hyperparameters", hyperparameters)
+
+
+def _eval_examples_phrase(counts: Optional[Mapping[str, int]]) -> str:
+    """How many eval ratings the quick eval ranked (reports before the count say nothing)."""
+    if not counts:
+        return ""
+    if counts["ranked"] < counts["read"]:
+        return (
+            f", over a uniform sample of {counts['ranked']:,} of the {counts['read']:,} "
+            "eval ratings (max_eval_examples)"
+        )
+    return f", over all {counts['ranked']:,} eval ratings"
 
 
 def timing_view(seconds: Mapping[str, float], cached: Sequence[str], total_seconds: float) -> str:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from components.retrieval_evaluator import blessing, reading, report, spec
+from components.retrieval_evaluator import blessing, report, spec
 from components.retrieval_evaluator.metrics import GroupResult, RankCollector
 from components.retrieval_evaluator.settings import Settings
 from retrieval_metrics import exclusion_mask
@@ -241,18 +241,3 @@ def test_summary_shows_every_ranker_and_group_and_the_unfiltered_model():
     assert "Left out: top_ks [100] >= the corpus of 60 movies: ..." in (
         report.summary_lines(content)
     )
-
-
-def test_the_uniform_sample_keeps_the_order_and_draws_evenly():
-    records = np.arange(10_000).astype(object)
-    batches = [records[start : start + 100] for start in range(0, len(records), 100)]
-    sample, read = reading.uniform_sample(iter(batches), 1_000, seed=3)
-    values = sample.astype(np.int64)
-    assert read == 10_000 and len(values) == 1_000
-    assert (np.diff(values) > 0).all()  # distinct, in the records' order
-    # Every tenth of the records holds ~100 of the 1,000 (binomial sd ~9.5).
-    assert (np.abs(np.bincount(values // 1_000, minlength=10) - 100) < 40).all()
-    again, _ = reading.uniform_sample(iter(batches), 1_000, seed=3)
-    assert (again == sample).all()
-    everything, read = reading.uniform_sample(iter(batches[:3]), 1_000, seed=3)
-    assert read == 300 and everything.astype(np.int64).tolist() == list(range(300))

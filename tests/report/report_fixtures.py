@@ -163,6 +163,7 @@ def _trainer_report() -> Dict[str, Any]:
         "num_candidates": len(MOVIES),
         "seconds_per_epoch": 0.5,
         "eval_top_k_accuracy": {"model": {"1": 0.25, "5": 0.5}, "popularity": {"1": 0.0, "5": 0.25}},
+        "eval_examples": {"ranked": 4, "read": 6},
         "warm_started_rows": {},
         "hyperparameters": {"epochs": len(LOSSES), "learning_rate": 0.003},
     }

@@ -88,6 +88,7 @@ def test_training_section_shows_loss_per_epoch_and_time_per_component(written):
     for component in report_fixtures.SECONDS:
         assert component in training
     assert "exact_softmax" in training
+    assert "a uniform sample of 4 of the 6 eval ratings" in training
     assert training.count("<svg") == 2
 
 

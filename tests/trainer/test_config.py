@@ -56,3 +56,12 @@ def test_max_steps_defaults_to_a_budget_and_takes_a_positive_integer_or_null():
 def test_invalid_max_steps_are_rejected(value, message):
     with pytest.raises(ValueError, match=message):
         config.TrainerConfig.from_dict({"max_steps": value})
+
+
+def test_the_trainers_eval_is_capped_by_default_and_takes_a_positive_integer_or_null():
+    assert config.TrainerConfig().max_eval_examples == 100_000
+    assert config.TrainerConfig.from_dict({"max_eval_examples": None}).max_eval_examples is None
+    with pytest.raises(ValueError, match="max_eval_examples must be >= 1, or null"):
+        config.TrainerConfig.from_dict({"max_eval_examples": 0})
+    with pytest.raises(ValueError, match="'max_eval_examples' must be an integer or null"):
+        config.TrainerConfig.from_dict({"max_eval_examples": 0.5})

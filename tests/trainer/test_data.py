@@ -81,3 +81,24 @@ def test_transform_split_holds_every_streamed_row_in_file_order(analysed_data):
     key = features.transformed_name(features.USER_ID, features.INDEX)
     assert set(columns) == set(streamed)
     assert columns[key].numpy().tolist() == streamed[key]
+
+
+def test_a_sampled_split_holds_the_drawn_rows_in_file_order_and_counts_the_split(analysed_data):
+    output = tft.TFTransformOutput(analysed_data.transform_dir)
+    layer = output.transform_features_layer()
+    everything = _columns(data.transformed_ratings(analysed_data.eval_files, output, layer, 100))
+    key = features.transformed_name(features.USER_ID, features.INDEX)
+    total = len(everything[key])
+    sample = data.sampled_ratings(analysed_data.eval_files, output, layer, 16, size=40, seed=5)
+    sampled = _columns(sample.dataset)
+    assert sample.read == total > 40 and len(sampled[key]) == 40
+    # The sampled rows are rows of the split, in its order: match them in one pass.
+    rows = [tuple(str(everything[name][row]) for name in sorted(everything)) for row in range(total)]
+    drawn = [tuple(str(sampled[name][row]) for name in sorted(sampled)) for row in range(40)]
+    position = 0
+    for row in drawn:
+        position = rows.index(row, position) + 1
+    again = _columns(data.sampled_ratings(analysed_data.eval_files, output, layer, 16, size=40, seed=5).dataset)
+    assert again == sampled
+    whole = data.sampled_ratings(analysed_data.eval_files, output, layer, 16, size=total + 1, seed=5)
+    assert whole.read == total and _columns(whole.dataset) == everything

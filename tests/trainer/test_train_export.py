@@ -10,8 +10,8 @@ import tensorflow_recommenders as tfrs
 
 from components.movielens_example_gen import records
 from trainer import config as config_lib
-from trainer import export, warm_start
-from trainer.data import rows_of
+from trainer import export, metrics, warm_start
+from trainer.data import rows_of, transformed_ratings
 from trainer.train import train
 from transform_fn import features
 
@@ -47,6 +47,46 @@ def test_training_reports_model_and_popularity_metrics(exported):
         assert values == sorted(values)  # accuracy grows with k
         assert 0.0 <= values[0] and values[-1] <= 1.0
     assert trained.seconds_per_epoch > 0
+
+
+def _eval_count(analysed):
+    files = tf.io.gfile.glob(analysed.eval_files)
+    return sum(1 for _ in tf.data.TFRecordDataset(files, compression_type="GZIP"))
+
+
+def test_the_report_ranks_every_eval_rating_below_the_cap(exported, analysed_data):
+    trained, _ = exported
+    count = _eval_count(analysed_data)
+    assert count < trained.config.max_eval_examples
+    assert trained.eval_examples == {"ranked": count, "read": count}
+
+
+def test_max_eval_examples_ranks_a_sample_and_says_how_many_of_how_many(analysed_data):
+    trained = _train(analysed_data, None, max_steps=1, max_eval_examples=50)
+    assert trained.eval_examples == {"ranked": 50, "read": _eval_count(analysed_data)}
+    for values in trained.eval_metrics.values():
+        assert all(abs(value * 50 - round(value * 50)) < 1e-9 for value in values.values())
+
+
+def test_ranking_in_slices_gives_the_accuracy_of_ranking_whole_batches(exported, analysed_data):
+    trained, _ = exported
+    dataset = transformed_ratings(
+        analysed_data.eval_files, trained.tf_transform_output, trained.transform_layer, 64
+    )
+    time_features = metrics.query_time_features(
+        trained.transform_layer,
+        trained.tf_transform_output.raw_feature_spec(),
+        int(trained.model.user_history.latest_time.numpy()),
+    )
+    counts = np.arange(trained.corpus.size) % 7
+    whole = metrics.evaluate(trained.model, dataset, time_features, counts)
+    # Three query rows a slice: slices that do not divide the batches of 64.
+    sliced = metrics.evaluate(
+        trained.model, dataset, time_features, counts, max_scores=3 * trained.corpus.size
+    )
+    assert sliced == whole
+    assert whole.ranked == _eval_count(analysed_data)
+    assert whole.accuracy["model"] != whole.accuracy["popularity"]
 
 
 def test_serving_default_returns_k_corpus_movies_best_first(exported, analysed_data):

@@ -1,0 +1,49 @@
+"""A seeded uniform sample of eval records, for splits too big to rank whole.
+
+The Evaluator (``max_eval_examples``) and the Trainer's own report
+(``TrainerConfig.max_eval_examples``) draw their samples here, so the same
+cap and seed sample a split the same way in both.
+"""
+
+from typing import Iterable, Tuple
+
+import numpy as np
+
+
+def uniform_sample(
+    batches: Iterable[np.ndarray], size: int, seed: int
+) -> Tuple[np.ndarray, int]:
+    """A uniform random sample of records, in their order, by reservoir sampling.
+
+    Holds at most ``size`` records, so a split of any length streams through.
+
+    Args:
+      batches: 1-D arrays of records (e.g. serialized examples).
+      size: Records to keep (all of them when there are fewer).
+      seed: Seed of the draw: the same records give the same sample.
+
+    Returns:
+      The sample in the records' order, and the number of records read.
+
+    Raises:
+      ValueError: If ``size`` is below 1.
+    """
+    if size < 1:
+        raise ValueError(f"A sample needs a size of at least 1, got {size}")
+    rng = np.random.default_rng(seed)
+    kept = np.empty(size, dtype=object)
+    positions = np.empty(size, dtype=np.int64)
+    read = 0
+    for batch in batches:
+        index = np.arange(read, read + len(batch))
+        filling = index < size
+        kept[index[filling]] = batch[filling]
+        positions[index[filling]] = index[filling]
+        rest = np.flatnonzero(~filling)
+        if len(rest):
+            slots = rng.integers(0, index[rest] + 1)
+            for record, slot in zip(rest[slots < size], slots[slots < size]):
+                kept[slot], positions[slot] = batch[record], read + record
+        read += len(batch)
+    count = min(read, size)
+    return kept[:count][np.argsort(positions[:count])], read
