@@ -75,7 +75,8 @@ class TrainerConfig:
         same reservoir method), or every eval rating when null or when the
         split is smaller.
         Ranking all of ml-25m's 5M eval ratings against its 62k movies
-        would take over an hour; 100,000 bounds the report at any size
+        would take over an hour by the 5M run's cost (stopped, not run to
+        the end: trainer/README.md); 100,000 bounds the report at any size
         (a top-10 accuracy near 0.2 then has a standard error of ~0.0013).
         The report says how many it ranked of how many it read.
       temperature: If > 0, both towers' outputs are L2-normalised and the

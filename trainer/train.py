@@ -22,6 +22,11 @@ STOPPED_BY_EPOCHS = "epochs"
 STOPPED_BY_MAX_STEPS = "max_steps"
 # Least seconds between two progress lines within an epoch.
 STEP_PROGRESS_SECONDS = 60.0
+# Seed of the Trainer's eval sample (``TrainerConfig.max_eval_examples``):
+# fixed, so that runs with different training seeds rank the same ratings.
+EVAL_SAMPLE_SEED = 0
+# Eval ratings per batch (one query tower call; ranked in slices, metrics.py).
+_EVAL_BATCH_SIZE = 4096
 
 
 @dataclasses.dataclass
@@ -574,12 +579,6 @@ def _stop_reason(
     if per_epoch and epochs_trained == config.epochs and steps_trained == config.epochs * per_epoch:
         return STOPPED_BY_EPOCHS  # The budget ran out on the last step of the last epoch.
     return STOPPED_BY_MAX_STEPS
-
-
-# Seed of the Trainer's eval sample (``TrainerConfig.max_eval_examples``):
-# fixed, so that runs with different training seeds rank the same ratings.
-EVAL_SAMPLE_SEED = 0
-_EVAL_BATCH_SIZE = 4096
 
 
 def _eval_ratings(
