@@ -22,7 +22,7 @@ from ml_metadata.proto import metadata_store_pb2
 # TFX modules, not ``tfx.v1``: its extensions import the Vertex AI client,
 # which slows every run's start-up and which a local run never uses
 # (docs/benchmarks.md).
-from tfx.components import ExampleValidator
+from tfx.components import ExampleValidator, StatisticsGen
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.dsl.components.base.base_node import BaseNode
 from tfx.dsl.experimental.conditionals.conditional import Cond
@@ -37,7 +37,6 @@ from components.retrieval_evaluator import spec as evaluator_spec
 from components.retrieval_trainer import RetrievalTrainer
 from components.retrieval_transform import RetrievalTransform
 from components.retrieval_transform import cache_pointer
-from components.statistics_gen import StatisticsGen
 from components.versioned_pusher import VersionedPusher
 from pipeline import config as config_lib
 from components.retrain_gate import RUN_PROPERTY, RetrainGate, RetrainRecord

@@ -27,7 +27,7 @@ from tfx.components.util import examples_utils, tfxio_utils
 from tfx.types import artifact_utils, standard_component_specs
 from tfx.utils import io_utils
 
-from components import record_batches, tfrecord_reads
+from components import record_batches
 from components.movielens_example_gen import spec as example_gen_spec
 from components.progress_log import log_progress
 from components.retrieval_transform import cache_pointer, spec
@@ -200,17 +200,16 @@ class Executor(transform_executor.Executor):
             {dataset.file_pattern: dataset.key for dataset in datasets if dataset.key}
         )
         temp_path = os.path.join(transform_graph.uri, _TEMP_DIR)
-        with tfrecord_reads.tensorflow_record_reads():
-            processor.Transform(
-                self._labelled_inputs(examples, schema_file, datasets, input_cache_uri, exec_properties,
-                                      transform_graph.uri),
-                {
-                    labels.TRANSFORM_METADATA_OUTPUT_PATH_LABEL: transform_graph.uri,
-                    labels.TRANSFORM_MATERIALIZE_OUTPUT_PATHS_LABEL: [],
-                    labels.TEMP_OUTPUT_LABEL: temp_path,
-                    **({labels.CACHE_OUTPUT_PATH_LABEL: output_cache_uri} if output_cache_uri else {}),
-                },
-            )
+        processor.Transform(
+            self._labelled_inputs(examples, schema_file, datasets, input_cache_uri, exec_properties,
+                                  transform_graph.uri),
+            {
+                labels.TRANSFORM_METADATA_OUTPUT_PATH_LABEL: transform_graph.uri,
+                labels.TRANSFORM_MATERIALIZE_OUTPUT_PATHS_LABEL: [],
+                labels.TEMP_OUTPUT_LABEL: temp_path,
+                **({labels.CACHE_OUTPUT_PATH_LABEL: output_cache_uri} if output_cache_uri else {}),
+            },
+        )
         io_utils.delete_dir(temp_path)
         cached = [dataset for dataset in datasets if dataset.key in processor.cached_keys]
         _report(transform_graph, datasets, cached, input_cache_uri, enabled=bool(pointer))

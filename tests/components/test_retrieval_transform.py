@@ -1,6 +1,5 @@
 """Tests of RetrievalTransform: span-keyed analysis, its cache pointer, and the executor."""
 
-import contextlib
 import json
 import os
 import shutil
@@ -11,7 +10,7 @@ from tfx.types import channel_utils, standard_artifacts, standard_component_spec
 from tensorflow_metadata.proto.v0 import schema_pb2
 from tfx.proto import example_gen_pb2
 
-from components import record_batches, tfrecord_reads
+from components import record_batches
 from components.movielens_example_gen import spec as example_gen_spec
 from components.retrieval_transform import RetrievalTransform, cache_pointer, executor, spec
 from pipeline import config as config_lib
@@ -199,24 +198,3 @@ def test_examples_are_analysed_in_record_batches_of_the_set_size_unless_tfx_need
     )
     # SequenceExamples without tensor representations are read one raw record at a time.
     assert processor._GetDesiredBatchSize(raw_sequences, schema) == 1  # pylint: disable=protected-access
-
-
-@pytest.mark.slow
-def test_the_analysis_reads_with_tensorflows_reader_and_equals_beams(tmp_path, monkeypatch):
-    examples = _window_examples(str(tmp_path / "examples"), 1)
-    # Beam pickles the reading function: it records the files it reads in a file.
-    log = str(tmp_path / "files_read.txt")
-    read_records = tfrecord_reads.read_records
-
-    def recording_read(path):
-        with open(log, "a", encoding="utf-8") as out:
-            out.write(path + "\n")
-        return read_records(path)
-
-    monkeypatch.setattr(tfrecord_reads, "read_records", recording_read)
-    ours, _ = _transform(str(tmp_path / "ours"), examples, None)
-    with open(log, encoding="utf-8") as lines:
-        assert {os.path.basename(os.path.dirname(path)) for path in lines.read().split()} == {"Split-train"}
-    monkeypatch.setattr(tfrecord_reads, "tensorflow_record_reads", contextlib.nullcontext)
-    beams, _ = _transform(str(tmp_path / "beams"), examples, None)
-    assert _assets(ours) and _assets(ours) == _assets(beams)
