@@ -1,8 +1,10 @@
 """A seeded uniform sample of eval records, for splits too big to rank whole.
 
 The Evaluator (``max_eval_examples``) and the Trainer's own report
-(``TrainerConfig.max_eval_examples``) draw their samples here, so the same
-cap and seed sample a split the same way in both.
+(``TrainerConfig.max_eval_examples``) draw their samples here: one method
+in both. The draw depends on how the records are batched (the random draws
+are made per batch), so the two, which read in batches of different sizes,
+need not pick the same records.
 """
 
 from typing import Iterable, Tuple

@@ -23,8 +23,8 @@ def _files(patterns: FilePatterns) -> List[str]:
     return files
 
 
-def _records(patterns: FilePatterns) -> tf.data.Dataset:
-    return tf.data.TFRecordDataset(_files(patterns), compression_type="GZIP")
+def _records(files: Sequence[str]) -> tf.data.Dataset:
+    return tf.data.TFRecordDataset(list(files), compression_type="GZIP")
 
 
 def transformed_ratings(
@@ -59,14 +59,12 @@ def transformed_ratings(
       A dataset of transformed feature dicts.
     """
     transform = _parse_and_transform(tf_transform_output, transform_layer)
+    files = _files(patterns)
     if cache:
         return _in_memory_batches(
-            _transform_all(_records(patterns), transform, _files(patterns)),
-            batch_size,
-            shuffle_buffer,
-            seed,
+            _transform_all(_records(files), transform, files), batch_size, shuffle_buffer, seed
         )
-    dataset = _records(patterns)
+    dataset = _records(files)
     if shuffle_buffer:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     return (
@@ -92,8 +90,9 @@ def transform_split(
       One tensor per transformed feature, a row per example in file order
       (ragged for variable-length features).
     """
+    files = _files(patterns)
     return _transform_all(
-        _records(patterns), _parse_and_transform(tf_transform_output, transform_layer), _files(patterns)
+        _records(files), _parse_and_transform(tf_transform_output, transform_layer), files
     )
 
 
@@ -134,11 +133,12 @@ def sampled_ratings(
     Returns:
       The sample's batches and how many ratings were read to draw it.
     """
-    serialized = (batch.numpy() for batch in _records(patterns).batch(_TRANSFORM_BATCH))
+    files = _files(patterns)
+    serialized = (batch.numpy() for batch in _records(files).batch(_TRANSFORM_BATCH))
     sample, read = retrieval_metrics.uniform_sample(serialized, size, seed)
     records = tf.data.Dataset.from_tensor_slices(tf.constant(list(sample), tf.string))
     columns = _transform_all(
-        records, _parse_and_transform(tf_transform_output, transform_layer), _files(patterns)
+        records, _parse_and_transform(tf_transform_output, transform_layer), files
     )
     return SampledRatings(
         dataset=_in_memory_batches(columns, batch_size, shuffle_buffer=0, seed=0), read=read
@@ -294,7 +294,7 @@ def load_corpus(
     Raises:
       ValueError: If a movie id appears twice.
     """
-    serialized = tf.concat(list(_records(patterns).batch(100_000)), axis=0)
+    serialized = tf.concat(list(_records(_files(patterns)).batch(100_000)), axis=0)
     raw = tf.io.parse_example(serialized, candidate_feature_spec(tf_transform_output))
     transformed = transform_layer(raw)
     ids = _dense_strings(raw[features.MOVIE_ID])
