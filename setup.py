@@ -34,6 +34,7 @@ setuptools.setup(
         "tfx-bsl==1.16.1",
         "pyarrow==10.0.1",
         "matplotlib==3.10.9",
+        "scipy==1.12.0",
     ],
     extras_require={"test": ["pytest", "psutil"]},  # psutil: benchmarks/process_memory.py
     entry_points={

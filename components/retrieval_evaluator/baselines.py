@@ -18,7 +18,11 @@ each (user, movie) pair counted once):
   ``s(i, j) = c_ij / sqrt(c_ii c_jj)`` with ``c = X^T X``, zero on the
   diagonal; each movie ``i`` keeps only its ``neighbours`` most similar others
   (and any tied with the last one kept). A user's score for movie ``j`` is the
-  sum of ``s(i, j)`` over the movies ``i`` they rated that keep ``j``.
+  sum of ``s(i, j)`` over the movies ``i`` they rated that keep ``j``. Above
+  ``max_movies`` movies the same pruned similarities are computed a block of
+  movies at a time from the sparse ``X`` and kept sparse
+  (``sparse_nearest_similarities``), so ml-25m's 62k movies get item-kNN
+  without a 62k x 62k matrix.
 - **ease** (Steck 2019, "Embarrassingly Shallow Autoencoders"):
   ``G = X^T X + lambda I``, ``P = G^-1``, ``B = -P / diag(P)`` (column ``j``
   divided by ``P_jj``) with zero diagonal; a user's scores are ``X_u B``. It is
@@ -36,6 +40,7 @@ import dataclasses
 from typing import Dict, List, Optional, Protocol, Tuple
 
 import numpy as np
+import scipy.sparse
 
 COLD_USER = -1
 DEFAULT_KNN_NEIGHBOURS = 100
@@ -300,10 +305,15 @@ class _ItemToItemBaseline:
           ValueError: If a query row is not ``-1`` or a user row.
         """
         rows = _check_queries(self._interactions, query_user_rows)
-        rated = np.zeros((len(rows), self._interactions.num_movies), dtype=np.float32)
-        for query, movies in enumerate(user_training_movies(self._interactions, rows)):
-            rated[query, movies] = 1.0
-        raw = (rated @ self.weights).astype(np.float64)
+        rated_movies = user_training_movies(self._interactions, rows)
+        if scipy.sparse.issparse(self.weights):
+            raw = (_sparse_rows(rated_movies, self._interactions.num_movies) @ self.weights)
+            raw = raw.toarray().astype(np.float64)
+        else:
+            rated = np.zeros((len(rows), self._interactions.num_movies), dtype=np.float32)
+            for query, movies in enumerate(rated_movies):
+                rated[query, movies] = 1.0
+            raw = (rated @ self.weights).astype(np.float64)
         raw[rows == COLD_USER] = self._popularity.counts
         return raw
 
@@ -327,9 +337,10 @@ class ItemKnnBaseline(_ItemToItemBaseline):
     """Item-kNN on cosine similarity; cold users fall back to popularity.
 
     ``weights[i, j]`` is the cosine similarity of movies ``i`` and ``j`` if
-    ``j`` is among ``i``'s kept neighbours, else 0. A warm user whose rated
-    movies have no similar movies scores all zeros and so also gets the
-    popularity order.
+    ``j`` is among ``i``'s kept neighbours, else 0: a dense array up to
+    ``max_movies`` movies, a sparse matrix of the same entries above. A warm
+    user whose rated movies have no similar movies scores all zeros and so
+    also gets the popularity order.
     """
 
     name = "item_knn"
@@ -347,18 +358,28 @@ class ItemKnnBaseline(_ItemToItemBaseline):
         Args:
           interactions: The training interactions.
           neighbours: Similar movies kept per movie; None keeps all.
-          max_movies: Largest corpus for the dense similarity matrix.
+          max_movies: Largest corpus for the dense similarity matrix; above
+            it the kept neighbours are found block by block
+            (``sparse_nearest_similarities``).
           popularity: All-time popularity of the same interactions (the
             tie-break and cold-user fallback); fitted here if not given.
           cooccurrence_matrix: ``cooccurrence(interactions)`` if already
             computed; not modified.
 
         Raises:
-          BaselineSkipped: If the corpus has more than ``max_movies`` movies.
+          BaselineSkipped: If the corpus has more than ``max_movies`` movies
+            and ``neighbours`` is None (nothing to prune: the matrix is dense).
           ValueError: If ``neighbours`` is not None or a positive int.
         """
         if neighbours is not None:
             _check_size("neighbours", neighbours, minimum=1)
+        if neighbours is not None and interactions.num_movies > max_movies:
+            super().__init__(
+                interactions,
+                _fitted(popularity, interactions),
+                sparse_nearest_similarities(interactions, neighbours),
+            )
+            return
         _check_dense_fits(self.name, interactions.num_movies, max_movies)
         if cooccurrence_matrix is None:
             cooccurrence_matrix = cooccurrence(interactions)
@@ -424,14 +445,50 @@ def cosine_similarity(cooccurrence_matrix: np.ndarray) -> np.ndarray:
       equal sums tie exactly); 0 where a movie has no ratings, and on the
       diagonal.
     """
-    counts = np.diag(cooccurrence_matrix).astype(np.float64)
-    inverse_norms = np.divide(
-        1.0, np.sqrt(counts), out=np.zeros_like(counts), where=counts > 0
-    ).astype(np.float32)
+    inverse_norms = _inverse_norms(np.diag(cooccurrence_matrix).astype(np.float64))
     similarity = np.outer(inverse_norms, inverse_norms)
     similarity *= cooccurrence_matrix
     np.fill_diagonal(similarity, 0.0)
     return similarity
+
+
+def sparse_nearest_similarities(
+    interactions: TrainingInteractions, neighbours: int
+) -> scipy.sparse.csr_matrix:
+    """Item-kNN's pruned cosine similarities, without an ``N x N`` matrix.
+
+    ``X^T X`` is computed for a block of movies at a time from the sparse
+    ``X`` (the cost grows with the sum over users of their movies squared,
+    not with ``N^2``), each block's similarities made dense
+    (``block x N``), pruned to each movie's ``neighbours`` most similar
+    others and kept sparse.
+
+    Args:
+      interactions: The training interactions.
+      neighbours: Similar movies kept per movie (and any tied with the last).
+
+    Returns:
+      ``[N, N]`` float32 CSR: entry for entry what ``cosine_similarity`` of
+      ``cooccurrence`` pruned to ``neighbours`` holds, zeros left out.
+    """
+    n = interactions.num_movies
+    ones = np.ones(len(interactions), dtype=np.float32)
+    users_by_movies = scipy.sparse.csr_matrix(
+        (ones, (interactions.user_rows, interactions.movie_rows)),
+        shape=(interactions.num_users, n),
+    )
+    movies_by_users = users_by_movies.T.tocsr()
+    inverse_norms = _inverse_norms(_counts(interactions.movie_rows, n))
+    block_movies = max(1, 4 * _CHUNK_ELEMENTS // n)
+    blocks = []
+    for first in range(0, n, block_movies):
+        last = min(n, first + block_movies)
+        similarity = np.outer(inverse_norms[first:last], inverse_norms)
+        similarity *= (movies_by_users[first:last] @ users_by_movies).toarray()
+        similarity[np.arange(last - first), np.arange(first, last)] = 0.0
+        _keep_nearest(similarity, neighbours)
+        blocks.append(scipy.sparse.csr_matrix(similarity))
+    return scipy.sparse.vstack(blocks, format="csr")
 
 
 def ease_weights(cooccurrence_matrix: np.ndarray, l2: float) -> np.ndarray:
@@ -490,7 +547,8 @@ def fit_baselines(
       ease_max_movies: Largest corpus for EASE's dense inverse.
       knn_neighbours: Similar movies kept per movie by ``item_knn``; None
         keeps all.
-      knn_max_movies: Largest corpus for ``item_knn``'s dense similarities.
+      knn_max_movies: Largest corpus for ``item_knn``'s dense similarities
+        (above it: sparse).
 
     Returns:
       The fitted baselines by name (``popularity``, ``recent_popularity``,
@@ -541,6 +599,23 @@ def _keep_nearest(similarity: np.ndarray, neighbours: int) -> None:
         return
     kth_largest = np.partition(similarity, n - neighbours, axis=1)[:, n - neighbours]
     similarity[similarity < kth_largest[:, None]] = 0.0
+
+
+def _inverse_norms(counts: np.ndarray) -> np.ndarray:
+    """``1 / sqrt(count)`` of each movie's column as float32, 0 for no ratings."""
+    return np.divide(
+        1.0, np.sqrt(counts), out=np.zeros_like(counts), where=counts > 0
+    ).astype(np.float32)
+
+
+def _sparse_rows(movie_lists: List[np.ndarray], num_movies: int) -> scipy.sparse.csr_matrix:
+    """The binary ``[len(movie_lists), num_movies]`` rows of the listed movies."""
+    lengths = np.array([len(movies) for movies in movie_lists], dtype=np.int64)
+    indices = np.concatenate(movie_lists) if movie_lists else np.zeros(0, np.int64)
+    return scipy.sparse.csr_matrix(
+        (np.ones(len(indices), np.float32), indices, np.concatenate([[0], np.cumsum(lengths)])),
+        shape=(len(movie_lists), num_movies),
+    )
 
 
 def _fitted(

@@ -95,7 +95,9 @@ class Settings:
       ease_max_movies: Largest corpus for EASE's exact dense inverse; above
         it EASE is skipped and metrics.json says so.
       knn_neighbours: Similar movies kept per movie by ``item_knn``.
-      knn_max_movies: Largest corpus for ``item_knn``'s dense similarities.
+      knn_max_movies: Largest corpus for ``item_knn``'s dense similarities;
+        above it the same neighbours are found block by block and kept
+        sparse (``baselines.sparse_nearest_similarities``).
       max_eval_examples: Evaluate a uniform random sample of this many
         eval ratings (seeded; metrics.json says it sampled) when the split
         is larger; None evaluates all. The ranking's cost is eval ratings x

@@ -19,9 +19,11 @@ and the rating counts are m0: 3, m1: 3, m2: 2, m3: 1, m4: 2.
 
 import numpy as np
 import pytest
+import scipy.sparse
 
 from components.retrieval_evaluator import baselines
 from components.retrieval_evaluator.baselines import (
+    COLD_USER,
     BaselineSkipped,
     EaseBaseline,
     ItemKnnBaseline,
@@ -197,7 +199,22 @@ def test_size_bound_raises_skip_naming_size_and_bound():
     with pytest.raises(BaselineSkipped, match=r"ease.*5 movies.*max_movies = 4"):
         EaseBaseline(_interactions(), max_movies=4)
     with pytest.raises(BaselineSkipped, match=r"item_knn.*5 movies.*max_movies = 4"):
-        ItemKnnBaseline(_interactions(), max_movies=4)
+        ItemKnnBaseline(_interactions(), neighbours=None, max_movies=4)
+
+
+@pytest.mark.parametrize("neighbours", [1, 2, 100])
+def test_item_knn_above_max_movies_keeps_the_same_neighbours_sparse(neighbours):
+    rng = np.random.default_rng(3)
+    users, movies = rng.integers(0, 40, 400), rng.integers(0, 30, 400)
+    interactions = TrainingInteractions(users, movies, np.arange(400), 40, 30)
+    dense = ItemKnnBaseline(interactions, neighbours=neighbours)
+    sparse = ItemKnnBaseline(interactions, neighbours=neighbours, max_movies=29)
+
+    assert isinstance(dense.weights, np.ndarray) and scipy.sparse.issparse(sparse.weights)
+    np.testing.assert_array_equal(sparse.weights.toarray(), dense.weights)
+    queries = np.array([0, 5, 39, COLD_USER])
+    np.testing.assert_allclose(sparse.raw_scores(queries), dense.raw_scores(queries), rtol=1e-6)
+    np.testing.assert_array_equal(sparse.scores(queries), dense.scores(queries))
 
 
 def test_fit_baselines_reports_skipped_ones():
