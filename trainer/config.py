@@ -41,10 +41,18 @@ class TrainerConfig:
       top_k: Results returned by the serving signatures.
       seed: Seed of initialisation and shuffling.
       shuffle_buffer: Examples held by the training shuffle when streaming
-        from the files (``cache_examples`` off); 0 keeps file order. In
-        memory any value above 0 reshuffles the whole split every epoch.
+        from the files (``cache_examples`` off, or a split above
+        ``cache_max_examples``), which take turns giving a record
+        (``data.streamed_batches``); 0 keeps file order. In memory any
+        value above 0 reshuffles the whole split every epoch.
       cache_examples: Transform the training split once and keep it in
         memory between epochs.
+      cache_max_examples: A training split of more ratings than this streams
+        from its files even with ``cache_examples`` (the Trainer's log says
+        so); null: no limit. The default, 5,000,000, holds ml-1m-sized data
+        in memory (epochs then only gather rows) and streams ml-20m and
+        ml-25m, whose 20M transformed ratings took ~6-7 GiB of the
+        Trainer's 9.96 GiB at 25M (measured in docs/benchmarks.md).
       history_in_query: The query tower averages embeddings of the user's
         history (the movies they rated in training before the query time;
         in training, a random sample of the other movies the user rated in
@@ -101,6 +109,7 @@ class TrainerConfig:
     seed: int = 42
     shuffle_buffer: int = 100_000
     cache_examples: bool = True
+    cache_max_examples: Optional[int] = 5_000_000
     history_in_query: bool = True
     history_keep_rate: float = 0.8
     user_id_in_query: bool = True
@@ -122,6 +131,11 @@ class TrainerConfig:
             raise ValueError(
                 f"max_steps must be >= 1 (optimizer steps), or null for no step budget, "
                 f"got {self.max_steps}"
+            )
+        if self.cache_max_examples is not None and self.cache_max_examples < 1:
+            raise ValueError(
+                f"cache_max_examples must be >= 1, or null for no limit, "
+                f"got {self.cache_max_examples}"
             )
         if self.max_eval_examples is not None and self.max_eval_examples < 1:
             raise ValueError(

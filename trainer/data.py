@@ -1,11 +1,12 @@
 """Datasets for training: transformed ratings and the transformed corpus."""
 
 import dataclasses
-from typing import Any, Callable, Dict, List, Mapping, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
+from absl import logging
 
 import retrieval_metrics
 from transform_fn import features
@@ -35,6 +36,7 @@ def transformed_ratings(
     shuffle_buffer: int = 0,
     seed: int = 0,
     cache: bool = False,
+    cache_max_examples: Optional[int] = None,
 ) -> tf.data.Dataset:
     """Batches of rating features, transformed from the raw examples.
 
@@ -47,13 +49,17 @@ def transformed_ratings(
       tf_transform_output: The Transform output (for the raw feature spec).
       transform_layer: ``tf_transform_output.transform_features_layer()``.
       batch_size: Examples per batch.
-      shuffle_buffer: Shuffle buffer size when streaming from the files; 0
-        keeps file order. In memory (``cache``) any value above 0 reshuffles
-        the whole split every pass (``shuffled_row_batches``).
+      shuffle_buffer: Shuffle buffer size when streaming from the files
+        (``streamed_batches``); 0 keeps file order. In memory (``cache``)
+        any value above 0 reshuffles the whole split every pass
+        (``shuffled_row_batches``).
       seed: Shuffle seed.
       cache: Transform the whole split once and keep it in memory (for data
         that fits; epochs then only gather rows), instead of reading,
         parsing and transforming the files on every pass.
+      cache_max_examples: With ``cache``, a split of more ratings than this
+        streams instead (said in the log): the transform into memory stops
+        once it passes this many and drops what it holds. None: no limit.
 
     Returns:
       A dataset of transformed feature dicts.
@@ -61,12 +67,61 @@ def transformed_ratings(
     transform = _parse_and_transform(tf_transform_output, transform_layer)
     files = _files(patterns)
     if cache:
-        return _in_memory_batches(
-            _transform_all(_records(files), transform, files), batch_size, shuffle_buffer, seed
+        columns = _transform_all(_records(files), transform, files, limit=cache_max_examples)
+        if columns is not None:
+            return _in_memory_batches(columns, batch_size, shuffle_buffer, seed)
+        logging.info(
+            "The split holds more than %d ratings (cache_max_examples): streaming it from "
+            "its %d files on every pass instead of holding it in memory",
+            cache_max_examples,
+            len(files),
         )
-    dataset = _records(files)
+    return streamed_batches(files, transform, batch_size, shuffle_buffer, seed)
+
+
+def streamed_batches(
+    files: Sequence[str],
+    transform: Callable[[tf.Tensor], Any],
+    batch_size: int,
+    shuffle_buffer: int,
+    seed: int,
+) -> tf.data.Dataset:
+    """Batches read from the files, then parsed and transformed, on every pass.
+
+    With a shuffle, every file is open at once and gives one record in turn
+    (``interleave``), the files in a new order every pass, before the
+    shuffle buffer. A split's files each hold a stretch of its source's
+    order (the ExampleGen writes ~100k ratings per file, one user bucket
+    after another: ``shard_files.py``), so a buffer filled from one file at
+    a time would hold the ratings of a few buckets' users, and at ml-25m's
+    size a step budget of less than one epoch would never train the users
+    of the buckets it did not reach. Taken in turn from every file, each
+    batch draws from the whole split. Without a shuffle the files are read
+    one after another, in file order.
+
+    Args:
+      files: The split's gzipped TFRecord files.
+      transform: Serialized examples -> transformed features.
+      batch_size: Examples per batch.
+      shuffle_buffer: Records held by the shuffle; 0: file order.
+      seed: Shuffle seed.
+
+    Returns:
+      A dataset of transformed feature dicts.
+    """
     if shuffle_buffer:
-        dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+        dataset = (
+            tf.data.Dataset.from_tensor_slices(list(files))
+            .shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
+            .interleave(
+                lambda path: tf.data.TFRecordDataset(path, compression_type="GZIP"),
+                cycle_length=len(files),
+                block_length=1,
+            )
+            .shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+        )
+    else:
+        dataset = _records(files)
     return (
         dataset.batch(batch_size)
         .map(transform, num_parallel_calls=tf.data.AUTOTUNE)
@@ -164,14 +219,19 @@ def _transform_all(
     records: tf.data.Dataset,
     transform: Callable[[tf.Tensor], Dict[str, Any]],
     files: Sequence[str],
-) -> Dict[str, Any]:
+    limit: Optional[int] = None,
+) -> Optional[Dict[str, Any]]:
     """Every record transformed, one tensor per feature (ragged for lists).
 
     ``files`` names where the records came from, for the error when there
-    are none.
+    are none. With a ``limit``, None as soon as there are more records.
     """
     parts: Dict[str, List[Any]] = {}
+    count = 0
     for batch in records.batch(_TRANSFORM_BATCH).map(transform):
+        count += int(next(iter(batch.values())).shape[0])
+        if limit is not None and count > limit:
+            return None
         for name, value in batch.items():
             if isinstance(value, tf.SparseTensor):
                 value = tf.RaggedTensor.from_sparse(value)

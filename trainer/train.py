@@ -480,6 +480,7 @@ def train(
             config.shuffle_buffer,
             config.seed,
             cache=config.cache_examples,
+            cache_max_examples=config.cache_max_examples,
         )
     )
     rated = data.interactions(train_dataset, rows)
@@ -599,7 +600,7 @@ def _eval_ratings(
     if config.max_eval_examples is None:
         dataset = data.transformed_ratings(
             eval_files, tf_transform_output, transform_layer, _EVAL_BATCH_SIZE,
-            cache=config.cache_examples,
+            cache=config.cache_examples, cache_max_examples=config.cache_max_examples,
         )
         return dataset, None
     sample = data.sampled_ratings(

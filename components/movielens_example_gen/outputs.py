@@ -20,8 +20,8 @@ def WriteRecords(  # pylint: disable=invalid-name
 
     The files are named as TFX's own ExampleGens name them
     (``data_tfrecord-*.gz``), after ``span_file_prefix`` when a span is
-    given. The batches are written whole and in the order they come, a file
-    per bundle (``shard_files.py``). Unlike TFX's ``WriteSplit``, there is
+    given. The batches are written whole and in the order they come, in
+    files of about ``shard_files.RECORDS_PER_FILE`` records each. Unlike TFX's ``WriteSplit``, there is
     no shuffle here: the sources deliver their ratings shuffled
     (``SourceOutput``), and a ``Reshuffle`` of every example would hold the
     whole split in the runner's memory (at 5M ratings, 6.1 GiB of the

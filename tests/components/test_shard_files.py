@@ -59,3 +59,23 @@ def test_only_committed_files_are_published_and_the_temporary_folder_goes(tmp_pa
 
     assert os.listdir(tmp_path) == ["p-00000-of-00001.gz"]
     assert _records(str(tmp_path / "p-00000-of-00001.gz")) == [b"kept"]
+
+
+def test_a_bundle_starts_a_new_file_once_a_file_holds_records_per_file(tmp_path):
+    batches = [[f"b{b}r{r}".encode() for r in range(3)] for b in range(7)]
+    with beam.Pipeline(argv=IN_MEMORY) as pipeline:
+        _ = (
+            pipeline
+            | beam.Create(batches, reshuffle=False)
+            | shard_files.WriteShards(str(tmp_path), "p", records_per_file=5)
+        )
+
+    # Batches stay whole, and a file closes once it holds >= 5 records: two
+    # batches of 3 per file, the seventh batch alone in the last.
+    files = [_records(str(tmp_path / name)) for name in sorted(os.listdir(tmp_path))]
+    assert sorted(len(records) for records in files) == [3, 6, 6, 6]
+    assert sorted(record for records in files for record in records) == sorted(
+        record for batch in batches for record in batch
+    )
+    for records in files:
+        assert len({record[: record.index(b"r")] for record in records}) * 3 == len(records)

@@ -65,3 +65,10 @@ def test_the_trainers_eval_is_capped_by_default_and_takes_a_positive_integer_or_
         config.TrainerConfig.from_dict({"max_eval_examples": 0})
     with pytest.raises(ValueError, match="'max_eval_examples' must be an integer or null"):
         config.TrainerConfig.from_dict({"max_eval_examples": 0.5})
+
+
+def test_cache_max_examples_defaults_to_five_million_and_accepts_null():
+    assert config.TrainerConfig().cache_max_examples == 5_000_000
+    assert config.TrainerConfig.from_dict({"cache_max_examples": None}).cache_max_examples is None
+    with pytest.raises(ValueError, match="cache_max_examples must be >= 1, or null"):
+        config.TrainerConfig.from_dict({"cache_max_examples": 0})

@@ -102,3 +102,62 @@ def test_a_sampled_split_holds_the_drawn_rows_in_file_order_and_counts_the_split
     assert again == sampled
     whole = data.sampled_ratings(analysed_data.eval_files, output, layer, 16, size=total + 1, seed=5)
     assert whole.read == total and _columns(whole.dataset) == everything
+
+
+def test_a_split_above_cache_max_examples_streams_what_the_files_hold(analysed_data):
+    output = tft.TFTransformOutput(analysed_data.transform_dir)
+    layer = output.transform_features_layer()
+    streamed = _columns(data.transformed_ratings(analysed_data.train_files, output, layer, 100))
+    count = len(streamed[features.transformed_name(features.USER_ID, features.INDEX)])
+
+    def dataset(limit):
+        return data.transformed_ratings(
+            analysed_data.train_files, output, layer, 100, cache=True, cache_max_examples=limit
+        )
+
+    # In memory up to the limit: a dataset of known length...
+    assert dataset(count).cardinality().numpy() == -(-count // 100)
+    # ...above it the files stream, unshuffled in file order, as without cache.
+    above = dataset(count - 1)
+    assert above.cardinality().numpy() == tf.data.UNKNOWN_CARDINALITY
+    assert _columns(above) == streamed
+
+
+def _write_records(path, records):
+    with tf.io.TFRecordWriter(path, options="GZIP") as writer:
+        for record in records:
+            writer.write(record)
+
+
+def _streamed(files, shuffle_buffer, seed=7):
+    return data.streamed_batches(files, lambda serialized: {"r": serialized}, 20, shuffle_buffer, seed)
+
+
+def _records_of_a_pass(dataset):
+    return [record.decode() for batch in dataset for record in batch["r"].numpy()]
+
+
+def test_a_shuffled_stream_takes_records_from_every_file_in_turn(tmp_path):
+    files = []
+    for name in "abcd":
+        files.append(str(tmp_path / f"{name}.gz"))
+        _write_records(files[-1], [f"{name}{i:03d}".encode() for i in range(100)])
+
+    stream = _streamed(files, shuffle_buffer=4)
+    first, second = (_records_of_a_pass(stream) for _ in range(2))
+    everything = sorted(f"{name}{i:03d}" for name in "abcd" for i in range(100))
+    assert sorted(first) == sorted(second) == everything
+    # Each file gives one record in turn: the first batch of 20 holds ~5 of
+    # each file's first records, not 20 of one file's.
+    assert {record[0] for record in first[:20]} == set("abcd")
+    assert max(int(record[1:]) for record in first[:20]) < 10
+    assert first != second  # a new order every pass
+    assert _records_of_a_pass(_streamed(files, shuffle_buffer=4)) == first  # same seed
+
+
+def test_an_unshuffled_stream_reads_the_files_one_after_another(tmp_path):
+    files = [str(tmp_path / "a.gz"), str(tmp_path / "b.gz")]
+    _write_records(files[0], [b"a0", b"a1"])
+    _write_records(files[1], [b"b0"])
+
+    assert _records_of_a_pass(_streamed(files, shuffle_buffer=0)) == ["a0", "a1", "b0"]
