@@ -13,6 +13,13 @@ from retrieval_metrics.ranking import (
     target_ranks,
     user_recall_at_k,
 )
-from retrieval_metrics.sampling import uniform_sample
+from retrieval_metrics.sampling import EVAL_SAMPLE_SEED, uniform_sample
 
-__all__ = ["accuracy_at_k", "exclusion_mask", "target_ranks", "uniform_sample", "user_recall_at_k"]
+__all__ = [
+    "EVAL_SAMPLE_SEED",
+    "accuracy_at_k",
+    "exclusion_mask",
+    "target_ranks",
+    "uniform_sample",
+    "user_recall_at_k",
+]

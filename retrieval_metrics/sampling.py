@@ -11,6 +11,11 @@ from typing import Iterable, Tuple
 
 import numpy as np
 
+# Seed of the eval samples drawn under ``max_eval_examples`` by the Trainer's
+# report and the Evaluator: fixed, so that runs with different training seeds
+# rank the same ratings.
+EVAL_SAMPLE_SEED = 0
+
 
 def uniform_sample(
     batches: Iterable[np.ndarray], size: int, seed: int

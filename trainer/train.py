@@ -8,6 +8,7 @@ import tensorflow as tf
 import tensorflow_transform as tft
 from absl import logging
 
+import retrieval_metrics
 from components.progress_log import log_progress
 from trainer import config as config_lib
 from trainer import data, distribution, metrics, warm_start
@@ -22,9 +23,6 @@ STOPPED_BY_EPOCHS = "epochs"
 STOPPED_BY_MAX_STEPS = "max_steps"
 # Least seconds between two progress lines within an epoch.
 STEP_PROGRESS_SECONDS = 60.0
-# Seed of the Trainer's eval sample (``TrainerConfig.max_eval_examples``):
-# fixed, so that runs with different training seeds rank the same ratings.
-EVAL_SAMPLE_SEED = 0
 # Eval ratings per batch (one query tower call; ranked in slices, metrics.py).
 _EVAL_BATCH_SIZE = 4096
 
@@ -605,7 +603,7 @@ def _eval_ratings(
         return dataset, None
     sample = data.sampled_ratings(
         eval_files, tf_transform_output, transform_layer, _EVAL_BATCH_SIZE,
-        config.max_eval_examples, EVAL_SAMPLE_SEED,
+        config.max_eval_examples, retrieval_metrics.EVAL_SAMPLE_SEED,
     )
     return sample.dataset, sample.read
 

@@ -26,7 +26,7 @@ from components.retrieval_evaluator.metrics import RankCollector
 from components.retrieval_evaluator.rankers import SavedModelRanker
 from components.retrieval_evaluator.settings import Cutoffs, Settings
 from components.versioned_pusher.publish import latest_pushed_model
-from retrieval_metrics import exclusion_mask, uniform_sample
+from retrieval_metrics import EVAL_SAMPLE_SEED, exclusion_mask, uniform_sample
 
 
 def serving_model_path(model: types.Artifact) -> str:
@@ -41,10 +41,6 @@ def _optional_single(
     if len(artifacts) > 1:
         raise ValueError(f"Expected at most one {key!r} artifact, got {len(artifacts)}")
     return artifacts[0] if artifacts else None
-
-
-# Seed of the eval sample drawn under ``max_eval_examples``.
-EVAL_SAMPLE_SEED = 0
 
 
 def _eval_batches(
