@@ -213,7 +213,9 @@ class StepProgress(tf.keras.callbacks.Callback):
 
     At most one line every ``interval`` seconds, so short epochs (100k
     ratings: 20 steps) log none, and a 5M-rating epoch (~1,000 steps of
-    about half a second) one a minute between its epoch lines.
+    about half a second) one a minute between its epoch lines. A streamed
+    epoch has no known length: the time left is then that of the step
+    budget, when there is one.
     """
 
     def __init__(
@@ -254,6 +256,9 @@ class StepProgress(tf.keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: Optional[Dict[str, tf.Tensor]] = None) -> None:
         """Logs ``epoch i: step s/S (Ts in; about Ls left in the epoch)`` once ``interval`` has passed.
 
+        Without a known epoch length: ``epoch i: step s (Ts in; about Ls left
+        of the B-step budget)``, or no time left without a budget.
+
         Args:
           batch: The batch's index within the epoch.
           logs: Unused.
@@ -265,7 +270,17 @@ class StepProgress(tf.keras.callbacks.Callback):
         done, elapsed = batch + 1, now - self._started
         steps = (getattr(self, "params", None) or {}).get("steps")
         if not steps:
-            log_progress("epoch %d: step %d (%.0fs in)", self._epoch + 1, done, elapsed)
+            if self._budget is None:
+                log_progress("epoch %d: step %d (%.0fs in)", self._epoch + 1, done, elapsed)
+                return
+            log_progress(
+                "epoch %d: step %d (%.0fs in; about %.0fs left of the %d-step budget)",
+                self._epoch + 1,
+                done,
+                elapsed,
+                elapsed / done * max(self._budget.max_steps - self._budget.steps, 0),
+                self._budget.max_steps,
+            )
             return
         left = steps - done
         if self._budget is not None:

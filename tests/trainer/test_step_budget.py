@@ -145,11 +145,11 @@ def test_run_fn_trains_max_steps_and_reports_the_epochs_and_the_reason(
     assert epochs_lines[1].endswith(f"; step budget of {max_steps} steps reached)")
 
 
-def _long_epoch(steps: int, budget=None, interval: float = 60.0):
+def _long_epoch(steps: int, budget=None, interval: float = 60.0, known_length: bool = True):
     """Drives StepProgress through one epoch of 1-second steps; returns it."""
     clock = _Clock()
     tracker = train_lib.StepProgress(interval=interval, clock=clock, budget=budget)
-    tracker.set_params({"steps": steps})
+    tracker.set_params({"steps": steps if known_length else None})
     tracker.on_epoch_begin(0)
     for step in range(steps):
         clock.now += 1.0
@@ -178,3 +178,18 @@ def test_the_time_left_in_the_epoch_stops_at_the_step_budget(progress):
     budget.set_model(types.SimpleNamespace(stop_training=False))
     _long_epoch(200, budget=budget)
     assert progress.lines[0] == "epoch 1: step 60/200 (60s in; about 40s left in the epoch)"
+
+
+def test_a_streamed_epoch_of_unknown_length_counts_down_the_step_budget(progress):
+    budget = train_lib.StepBudget(150)
+    budget.set_model(types.SimpleNamespace(stop_training=False))
+    _long_epoch(150, budget=budget, known_length=False)
+    assert progress.lines == [
+        "epoch 1: step 60 (60s in; about 90s left of the 150-step budget)",
+        "epoch 1: step 120 (120s in; about 30s left of the 150-step budget)",
+    ]
+
+
+def test_a_streamed_epoch_without_a_budget_logs_steps_without_a_time_left(progress):
+    _long_epoch(130, known_length=False)
+    assert progress.lines == ["epoch 1: step 60 (60s in)", "epoch 1: step 120 (120s in)"]
