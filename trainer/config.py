@@ -51,8 +51,8 @@ class TrainerConfig:
         from its files even with ``cache_examples`` (the Trainer's log says
         so); null: no limit. The default, 5,000,000, holds ml-1m-sized data
         in memory (epochs then only gather rows) and streams ml-20m and
-        ml-25m, whose 20M transformed ratings took ~6-7 GiB of the
-        Trainer's 9.96 GiB at 25M (measured in docs/benchmarks.md).
+        ml-25m: at 25M the Trainer peaked at 9.96 GiB with its 20M
+        training ratings in memory, 4.06 GiB streamed (docs/benchmarks.md).
       history_in_query: The query tower averages embeddings of the user's
         history (the movies they rated in training before the query time;
         in training, a random sample of the other movies the user rated in

@@ -6,9 +6,10 @@ windowed value, the sink's bookkeeping, a zlib call of its own): profiled on
 1M ratings, a third of the ExampleGen's time. Here each bundle's batches go
 through TensorFlow's ``TFRecordWriter`` (C++) into files of about
 ``records_per_file`` records, a new file started once a file holds that
-many, and the files follow the protocol of Beam's file sinks: written under a temporary folder,
-then renamed to their final names in one step once every bundle has
-committed, so that a retried bundle's leftover file is never published.
+many. The files follow the protocol of Beam's file sinks: written under a
+temporary folder, then renamed to their final names in one step once every
+bundle has committed, so that a retried bundle's leftover file is never
+published.
 Paths go through ``tf.io.gfile``, so ``gs://`` and ``s3://`` work.
 
 Bounded files let a reader mix a split without holding it: a bundle's
@@ -29,7 +30,8 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 _GZIP = "GZIP"
 # Records per file: ml-25m's 20M training ratings make ~200 files, each a
-# stretch of one user bucket, for the Trainer's streaming input to interleave.
+# stretch of the source's order (a GroupLens user bucket, a synthetic
+# generation shard), for the Trainer's streaming input to interleave.
 RECORDS_PER_FILE = 100_000
 
 

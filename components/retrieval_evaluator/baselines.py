@@ -307,8 +307,8 @@ class _ItemToItemBaseline:
         rows = _check_queries(self._interactions, query_user_rows)
         rated_movies = user_training_movies(self._interactions, rows)
         if scipy.sparse.issparse(self.weights):
-            raw = (_sparse_rows(rated_movies, self._interactions.num_movies) @ self.weights)
-            raw = raw.toarray().astype(np.float64)
+            rated = _sparse_rows(rated_movies, self._interactions.num_movies)
+            raw = (rated @ self.weights).toarray().astype(np.float64)
         else:
             rated = np.zeros((len(rows), self._interactions.num_movies), dtype=np.float32)
             for query, movies in enumerate(rated_movies):
