@@ -38,38 +38,47 @@ _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _REPO_ROOT not in sys.path:
     sys.path.insert(0, _REPO_ROOT)
 
+import apache_beam as beam
 import tensorflow as tf
 
 from benchmarks.trainer_quality_curve import newest_artifact
+from components.movielens_example_gen import shard_files
 from trainer import config as config_lib
 from trainer import train
 
+# Records per batch handed to the writer (a file closes between batches).
+_RECUT_BATCH = 1000
+# One in-memory worker: the batches reach the writer in the order given.
+_IN_ORDER = ["--runner=DirectRunner", "--direct_running_mode=in_memory", "--direct_num_workers=1"]
+
 
 def recut(files: List[str], folder: str, records_per_file: int) -> int:
-    """Copies the records of ``files``, in order, into files of a fixed size.
+    """Copies the records of ``files`` into files of a fixed size, each a stretch in order.
+
+    The ExampleGen's own writer does the cutting (``shard_files.WriteShards``
+    in one in-memory worker, which keeps the order within each file; the
+    files' names do not follow it), so the files have the layout the
+    ExampleGen gives a bigger split.
 
     Args:
       files: Gzipped TFRecord files, read one after another.
-      folder: Where the new files go (``part-NNNNN.gz``).
+      folder: Where the new files go (``part-NNNNN-of-NNNNN.gz``).
       records_per_file: Records per new file (the last holds the rest).
 
     Returns:
       The number of files written.
     """
-    written, writer, count = 0, None, 0
-    for record in tf.data.TFRecordDataset(files, compression_type="GZIP"):
-        if writer is None or count == records_per_file:
-            if writer is not None:
-                writer.close()
-            writer = tf.io.TFRecordWriter(
-                os.path.join(folder, f"part-{written:05d}.gz"), options="GZIP"
-            )
-            written, count = written + 1, 0
-        writer.write(record.numpy())
-        count += 1
-    if writer is not None:
-        writer.close()
-    return written
+    batches = [
+        batch.numpy().tolist()
+        for batch in tf.data.TFRecordDataset(files, compression_type="GZIP").batch(_RECUT_BATCH)
+    ]
+    with beam.Pipeline(argv=_IN_ORDER) as pipeline:
+        _ = (
+            pipeline
+            | beam.Create(batches, reshuffle=False)
+            | shard_files.WriteShards(folder, "part", records_per_file)
+        )
+    return len(tf.io.gfile.glob(os.path.join(folder, "part-*")))
 
 
 def main() -> None:
