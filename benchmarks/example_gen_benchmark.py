@@ -7,7 +7,7 @@
    ExampleGen.
 
 Each part records its seconds and the peak resident memory of the whole
-process tree (Beam's workers included).
+process tree (Beam's workers included) and of its largest single process.
 
     python benchmarks/example_gen_benchmark.py --ratings 1000000 --output eg.json
     python benchmarks/example_gen_benchmark.py --ratings 5000000 --release ml-25m \\
@@ -37,6 +37,7 @@ def _timed(gen: movielens_example_gen.Settings, output_dir: str, beam_args) -> d
     return {
         "seconds": seconds,
         "peak_memory_gib_process_tree": memory.peak_bytes / 2**30,
+        "peak_memory_gib_largest_process": memory.largest_process_bytes / 2**30,
         "train": examples.get_int_custom_property("num_examples_train"),
         "eval": examples.get_int_custom_property("num_examples_eval"),
         "corpus": candidates.get_int_custom_property("num_examples_corpus"),

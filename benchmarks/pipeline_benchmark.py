@@ -20,8 +20,9 @@ in one process; the benchmarks write with one process per core).
 The JSON has the seconds per component and per million ratings read, the
 peak resident memory of the whole process tree (Beam's worker processes
 included; sampled every half second), overall and while each component ran,
-and of the main process alone, and the Evaluator's metrics (the model
-against the baselines).
+of its largest single process while each component ran, and of the main
+process alone, and the Evaluator's metrics (the model against the
+baselines).
 """
 
 import argparse
@@ -105,6 +106,11 @@ def main() -> int:
             "main_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
             "process_tree_by_component": {
                 name: memory.peak_between(start, start + summary.seconds[name]) / 2**30
+                for name, start in summary.started.items()
+                if name in summary.seconds
+            },
+            "largest_process_by_component": {
+                name: memory.largest_process_between(start, start + summary.seconds[name]) / 2**30
                 for name, start in summary.started.items()
                 if name in summary.seconds
             },

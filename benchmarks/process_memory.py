@@ -8,9 +8,29 @@ state what a run needs samples the resident memory of the whole tree.
 import os
 import threading
 import time
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import psutil
+
+
+def process_rss_bytes(pid: Optional[int] = None) -> Dict[int, int]:
+    """The resident memory of a process and of each of its descendants, now.
+
+    Args:
+      pid: The root process (default: this one).
+
+    Returns:
+      RSS in bytes by process id; processes that end while being read are
+      left out.
+    """
+    root = psutil.Process(pid or os.getpid())
+    sizes = {}
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            sizes[process.pid] = process.memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return sizes
 
 
 def tree_rss_bytes(pid: Optional[int] = None) -> int:
@@ -20,17 +40,9 @@ def tree_rss_bytes(pid: Optional[int] = None) -> int:
       pid: The root process (default: this one).
 
     Returns:
-      The sum of their RSS, in bytes; processes that end while being read
-      count as 0.
+      The sum of their RSS, in bytes.
     """
-    root = psutil.Process(pid or os.getpid())
-    total = 0
-    for process in [root, *root.children(recursive=True)]:
-        try:
-            total += process.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return total
+    return sum(process_rss_bytes(pid).values())
 
 
 class PeakTreeMemory:
@@ -38,6 +50,8 @@ class PeakTreeMemory:
 
     Attributes:
       timeline: ``(time.perf_counter(), bytes)`` of every sample, in order.
+      largest_process_timeline: ``(time.perf_counter(), bytes)`` of the
+        largest single process (the main one or a worker) in every sample.
     """
 
     def __init__(self, interval_seconds: float = 0.5):
@@ -48,6 +62,7 @@ class PeakTreeMemory:
             be missed.
         """
         self.timeline: List[Tuple[float, int]] = []
+        self.largest_process_timeline: List[Tuple[float, int]] = []
         self._interval = interval_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -66,6 +81,11 @@ class PeakTreeMemory:
         return max((rss for _, rss in self.timeline), default=0)
 
     @property
+    def largest_process_bytes(self) -> int:
+        """The largest RSS of any one process of the tree in any sample so far (0 before the first)."""
+        return max((rss for _, rss in self.largest_process_timeline), default=0)
+
+    @property
     def samples(self) -> int:
         """How many samples were taken."""
         return len(self.timeline)
@@ -81,10 +101,29 @@ class PeakTreeMemory:
           The peak in bytes, or 0 if no sample fell in the interval (one
           shorter than the sampling interval may get none).
         """
-        return max((rss for at, rss in self.timeline if start <= at <= end), default=0)
+        return _peak_between(self.timeline, start, end)
+
+    def largest_process_between(self, start: float, end: float) -> int:
+        """The largest RSS of one process in the samples taken from ``start`` to ``end``.
+
+        Args:
+          start: A ``time.perf_counter()`` value.
+          end: A later one.
+
+        Returns:
+          The peak in bytes, or 0 if no sample fell in the interval.
+        """
+        return _peak_between(self.largest_process_timeline, start, end)
 
     def _sample(self) -> None:
         while True:
-            self.timeline.append((time.perf_counter(), tree_rss_bytes()))
+            sizes = process_rss_bytes().values()
+            now = time.perf_counter()
+            self.timeline.append((now, sum(sizes)))
+            self.largest_process_timeline.append((now, max(sizes, default=0)))
             if self._stop.wait(self._interval):
                 return
+
+
+def _peak_between(timeline: List[Tuple[float, int]], start: float, end: float) -> int:
+    return max((rss for at, rss in timeline if start <= at <= end), default=0)

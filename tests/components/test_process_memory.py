@@ -1,5 +1,6 @@
 """The benchmarks' process-tree memory sampler counts child processes."""
 
+import os
 import subprocess
 import sys
 import time
@@ -19,6 +20,17 @@ def test_a_childs_memory_counts_in_the_tree_and_in_the_peak():
     assert with_child - alone > 150 * 1024 * 1024
     assert peak.peak_bytes >= with_child - 50 * 1024 * 1024
     assert peak.samples >= 5
+    assert 150 * 1024 * 1024 < peak.largest_process_bytes < peak.peak_bytes
+
+
+def test_each_process_of_the_tree_is_measured_apart():
+    child = subprocess.Popen([sys.executable, "-c", _HOLD_200_MB])
+    time.sleep(1.5)
+    sizes = process_memory.process_rss_bytes()
+    child.wait()
+    assert set(sizes) >= {os.getpid(), child.pid}
+    assert sizes[child.pid] > 150 * 1024 * 1024
+    assert sum(sizes.values()) > sizes[child.pid]
 
 
 def test_the_peak_between_two_times_is_that_of_the_samples_taken_then():
@@ -36,3 +48,5 @@ def test_the_peak_between_two_times_is_that_of_the_samples_taken_then():
     assert while_child == peak.peak_bytes
     assert [at for at, _ in peak.timeline] == sorted(at for at, _ in peak.timeline)
     assert peak.peak_between(after_child + 60, after_child + 120) == 0
+    assert peak.largest_process_between(before_child, after_child) > 150 * 1024 * 1024
+    assert peak.largest_process_between(first_sample, before_child) == while_alone
