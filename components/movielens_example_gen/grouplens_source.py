@@ -8,20 +8,21 @@ Every line that cannot become a record comes out as a ``BadRow`` naming the
 file, line and reason. A rating of a movie or user whose own line was bad is
 a ``BadRow`` too, marked as a consequence of that line, so that the line
 itself is reported first. Exact duplicate rating lines come out as
-``DuplicateRating``s, dropped from the ratings unless kept on request.
+``DuplicateRating``s, dropped from the ratings unless kept on request; a
+first pass over the file finds them (``duplicate_check.py``), so that no
+step groups the ratings themselves and the runner never holds them.
 
-The ratings leave in random order within each user bucket (the duplicate
-check already holds a bucket in one worker), so that no batch follows the
-file's order of users and time; the ExampleGen writes them as they come,
-without a shuffle of its own that would hold every example in memory.
+The ratings leave in random order within windows of the file
+(``_SHUFFLE_WINDOW`` lines), so that no batch follows the file's order of
+users and time; the ExampleGen writes them as they come, without a shuffle
+of its own that would hold every example in memory.
 """
 
-import zlib
-from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import apache_beam as beam
 
-from components.movielens_example_gen import archive, batches, formats
+from components.movielens_example_gen import archive, batches, duplicate_check, formats
 from components.movielens_example_gen.bad_rows import BadRow, DuplicateRating
 from components.movielens_example_gen.source_output import SourceOutput
 from components.progress_log import ProgressCounter
@@ -29,10 +30,10 @@ from transform_fn import features
 
 _BAD = "bad_rows"
 _BAD_LINE_IDS = "bad_line_ids"
-# Rating lines are grouped into this many buckets by a hash of their user, so
-# that exact duplicates meet in one bucket wherever they are in the file. One
-# bucket's ratings (ml-25m: ~400k) are checked in one worker's memory.
-_USER_BUCKETS = 64
+# Parsed ratings are shuffled in windows of this many, in a worker's memory
+# (~150 MB of Python tuples): ml-25m's are sorted by user, so a window holds
+# ~3,000 users' ratings.
+_SHUFFLE_WINDOW = 500_000
 # The ratings file is parsed in up to this many stretches of whole lines, in
 # parallel (one pass first counts the line endings; ml-25m: ~40 MiB each).
 # In a zip member, each stretch decompresses everything before it: 16
@@ -91,78 +92,86 @@ def _parse_lines(
             yield _bad(file, number, error)
 
 
-def _user_bucket(numbered_rating: Tuple[int, Rating]) -> int:
-    """The bucket of a rating: a hash of its user that is stable across processes."""
-    _, (user_id, _, _, _) = numbered_rating
-    return zlib.crc32(user_id.encode("utf-8")) % _USER_BUCKETS
+def _good_ratings(file: archive.ArchiveFile, format_name: str):
+    """Returns a function yielding ``(line_number, rating)`` for a stretch's good lines only.
+
+    The duplicate check's first pass reads with it; the second pass reports
+    the bad lines.
+    """
+
+    def run(line_range: archive.LineRange) -> Iterator[Tuple[int, Rating]]:
+        for item in _parse_lines(file, format_name, formats.parse_rating, line_range):
+            if not isinstance(item, beam.pvalue.TaggedOutput):
+                yield item
+
+    return run
+
+
+def _is_tagged(item: Any) -> bool:
+    return isinstance(item, beam.pvalue.TaggedOutput)
 
 
 class _ParseRatings(beam.DoFn):
-    """Parses stretches of the ratings file into batches of one user bucket each.
+    """Parses stretches of the ratings file into shuffled batches, duplicates set apart.
 
     Each stretch (``archive.LineRange``) is one element, so that Beam's
     workers parse different parts of the file at once; the lines are
     counted across all the stretches a worker parses.
     """
 
-    def __init__(self, file: archive.ArchiveFile, format_name: str):
+    def __init__(self, file: archive.ArchiveFile, format_name: str, keep_duplicates: bool):
         self._file = file
         self._format_name = format_name
+        self._keep_duplicates = keep_duplicates
         self._counter = ProgressCounter("rating lines read")
 
-    def process(self, line_range: archive.LineRange) -> Iterator[Any]:
+    def process(
+        self, line_range: archive.LineRange, repeats: duplicate_check.Repeats
+    ) -> Iterator[Any]:
         """Parses one stretch.
+
+        Each window of ``_SHUFFLE_WINDOW`` good lines is shuffled, seeded by
+        its first line's number, so that a rerun writes the same batches.
 
         Args:
           line_range: The stretch of the ratings file.
+          repeats: The ratings that occur more than once, from the first pass.
 
         Yields:
-          ``(bucket, [(line_number, rating), ...])`` for the good lines, and
-          tagged bad rows.
+          Batches of ``(line_number, rating)`` in random order, and tagged
+          bad rows and ``DuplicateRating``s.
         """
-        yield from batches.batched_by_key(
-            self._counter.counted(
-                _parse_lines(self._file, self._format_name, formats.parse_rating, line_range)
+        windows = batches.batched(
+            self._without_duplicates(
+                self._counter.counted(
+                    _parse_lines(self._file, self._format_name, formats.parse_rating, line_range)
+                ),
+                repeats,
             ),
-            _user_bucket,
-            batches.BATCH_SIZE,
-            passes_through=lambda item: isinstance(item, beam.pvalue.TaggedOutput),
+            _SHUFFLE_WINDOW,
+            passes_through=_is_tagged,
         )
+        for window in windows:
+            if _is_tagged(window):
+                yield window
+            else:
+                yield from batches.shuffled_batches(window, window[0][0], batches.BATCH_SIZE)
 
-
-def _without_duplicates(file_name: str, keep: bool):
-    """Returns a FlatMap body finding exact duplicates among one bucket's ratings.
-
-    Duplicates are found in line order, so that each names the first line it
-    repeats; the bucket's remaining ratings are then shuffled, seeded by the
-    bucket, so that a rerun writes the same batches.
-
-    Args:
-      file_name: The ratings file, for the reports.
-      keep: Whether duplicates stay among the ratings (they are reported
-        either way).
-
-    Returns:
-      A function of ``(bucket, batches)`` yielding batches of
-      ``(line_number, rating)`` in random order and tagged
-      ``DuplicateRating``s.
-    """
-
-    def run(bucket_batches: Tuple[int, Iterable[List[Tuple[int, Rating]]]]) -> Iterator[Any]:
-        bucket, grouped = bucket_batches
-        numbered = sorted((item for batch in grouped for item in batch), key=lambda item: item[0])
-        first_lines: Dict[Rating, int] = {}
-        kept = []
-        for number, rating in numbered:
-            first = first_lines.setdefault(rating, number)
-            if first != number:
-                yield beam.pvalue.TaggedOutput(_BAD, DuplicateRating(file_name, number, first))
-                if not keep:
-                    continue
-            kept.append((number, rating))
-        yield from batches.shuffled_batches(kept, seed=bucket)
-
-    return run
+    def _without_duplicates(
+        self, parsed: Iterator[Any], repeats: duplicate_check.Repeats
+    ) -> Iterator[Any]:
+        """Tags each line that repeats an earlier one, and drops it unless duplicates are kept."""
+        for item in parsed:
+            if not _is_tagged(item):
+                number, rating = item
+                first = duplicate_check.first_line_of_repeat(repeats, number, rating)
+                if first is not None:
+                    yield beam.pvalue.TaggedOutput(
+                        _BAD, DuplicateRating(self._file.display_name(), number, first)
+                    )
+                    if not self._keep_duplicates:
+                        continue
+            yield item
 
 
 def _keyed_by_id(file: archive.ArchiveFile, format_name: str, parse_fn):
@@ -335,29 +344,23 @@ def ReadGroupLens(  # pylint: disable=invalid-name
         bad += users_table.bad_rows
 
     ratings_file = layout.ratings
-    parsed = (
-        pipeline
-        | "RatingsStretches"
-        >> beam.Create(archive.line_ranges(ratings_file, _RATING_STRETCHES, _MIN_STRETCH_BYTES))
-        | "ParseRatings"
-        >> beam.ParDo(_ParseRatings(ratings_file, fmt)).with_outputs(_BAD, main="rows")
+    stretches = pipeline | "RatingsStretches" >> beam.Create(
+        archive.line_ranges(ratings_file, _RATING_STRETCHES, _MIN_STRETCH_BYTES)
     )
-    unique = (
-        parsed.rows
-        | "GroupByUser" >> beam.GroupByKey()
-        | "FindDuplicates"
-        >> beam.FlatMap(
-            _without_duplicates(ratings_file.display_name(), keep_duplicates)
-        ).with_outputs(_BAD, main="rows")
+    repeats = stretches | "FindRepeatedRatings" >> duplicate_check.FindRepeatedRatings(
+        _good_ratings(ratings_file, fmt)
     )
-    joined = unique.rows | "JoinRatings" >> beam.ParDo(
+    parsed = stretches | "ParseRatings" >> beam.ParDo(
+        _ParseRatings(ratings_file, fmt, keep_duplicates), beam.pvalue.AsSingleton(repeats)
+    ).with_outputs(_BAD, main="rows")
+    joined = parsed.rows | "JoinRatings" >> beam.ParDo(
         _JoinRatings(ratings_file.display_name(), layout.movies, layout.users),
         beam.pvalue.AsDict(movies.rows),
         users,
         beam.pvalue.AsDict(movies.bad_line_ids),
         bad_user_lines,
     ).with_outputs(_BAD, main="rows")
-    bad += [parsed[_BAD], unique[_BAD], joined[_BAD]]
+    bad += [parsed[_BAD], joined[_BAD]]
     return SourceOutput(
         rating_batches=joined.rows,
         movies=movies.rows | "MovieRecords" >> beam.Values(),

@@ -3,7 +3,7 @@
 import apache_beam as beam
 from apache_beam.testing.util import assert_that, equal_to, is_empty
 
-from components.movielens_example_gen import batches, formats, grouplens_source
+from components.movielens_example_gen import archive, batches, formats, grouplens_source
 from components.movielens_example_gen.grouplens_source import ReadGroupLens
 from tests.components import grouplens_fixtures as fixtures
 from transform_fn import features
@@ -104,20 +104,33 @@ def test_duplicate_movie_id_is_reported_not_silently_merged(tmp_path):
         )
 
 
-def test_duplicates_name_their_first_line_and_the_rest_leave_shuffled():
-    ratings = [(line, ("1", str(line), 4.0, 1000 + line)) for line in range(1, 61)]
-    repeated = (61, ratings[2][1])
-    find = grouplens_source._without_duplicates("ratings.dat", keep=False)
+def test_ratings_leave_shuffled_within_windows_the_same_on_every_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(batches, "BATCH_SIZE", 2)
+    monkeypatch.setattr(grouplens_source, "_SHUFFLE_WINDOW", 10)
+    layout = formats.detect_layout(fixtures.write_1m(str(tmp_path)))
+    lines = [f"{1 + n // 8}::{1 + n % 4}::4::{1000 + n}" for n in range(40)]
+    lines[3] = "1::x::4::1"
+    with open(layout.ratings.path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    (stretch,) = archive.line_ranges(layout.ratings, 1, 1)
 
-    out = list(find((5, [ratings[30:], [repeated], ratings[:30]])))
-    duplicates = [item.value for item in out if isinstance(item, beam.pvalue.TaggedOutput)]
-    kept = [pair for item in out if isinstance(item, list) for pair in item]
+    def parse():
+        parser = grouplens_source._ParseRatings(layout.ratings, layout.format_name, False)
+        out = list(parser.process(stretch, repeats={}))
+        numbers = [number for item in out if isinstance(item, list) for number, _ in item]
+        bad = [item.value.line for item in out if isinstance(item, beam.pvalue.TaggedOutput)]
+        return numbers, bad
 
-    assert [(d.line, d.first_line) for d in duplicates] == [(61, 3)]
-    assert sorted(kept) == ratings and kept != ratings
-    assert [batch for batch in find((5, [ratings, [repeated]])) if isinstance(batch, list)] == [
-        batch for batch in out if isinstance(batch, list)
-    ]
+    numbers, bad = parse()
+
+    assert bad == [4]
+    good = [n for n in range(1, 41) if n != 4]
+    assert sorted(numbers) == good
+    # Each window of 10 good lines is shuffled within itself, not with the next.
+    windows = [numbers[i:i + 10] for i in range(0, len(numbers), 10)]
+    assert [sorted(window) for window in windows] == [good[i:i + 10] for i in range(0, 40, 10)]
+    assert all(window != sorted(window) for window in windows)
+    assert parse() == (numbers, bad)
 
 
 def _assert_every_rating_once(out):
