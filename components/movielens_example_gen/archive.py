@@ -223,23 +223,33 @@ def read_lines(
     """
     with _opened(source) as handle:
         if line_range is None:
-            yield from _numbered(handle, 1)
+            yield from _numbered(_lines_of(handle, None), 1)
             return
         handle.seek(line_range.start)
-        yield from _numbered(_lines_before(handle, line_range.end), line_range.first_line)
+        yield from _numbered(
+            _lines_of(handle, line_range.end - line_range.start), line_range.first_line
+        )
 
 
-def _lines_before(handle: BinaryIO, end: int) -> Iterator[bytes]:
-    """Reads lines until the handle's position reaches ``end``.
+def _lines_of(handle: BinaryIO, length: Optional[int]) -> Iterator[bytes]:
+    """Splits the next ``length`` bytes of a handle (None: all) into lines, read in chunks.
 
-    By position, not by the lines' lengths: ``GFile.readline`` returns a
-    ``\\r\\n`` ending as ``\\n``.
+    Lines come without their ``\\n`` (a ``\\r`` before it stays). Chunks,
+    not ``readline``: ``GFile.readline`` cost ~4 us a line, as much as
+    parsing it.
     """
-    while handle.tell() < end:
-        line = handle.readline()
-        if not line:
-            return
-        yield line
+    left = float("inf") if length is None else length
+    partial = b""
+    while left > 0:
+        chunk = handle.read(int(min(_CHUNK_BYTES, left)))
+        if not chunk:
+            break
+        left -= len(chunk)
+        lines = (partial + chunk).split(b"\n")
+        partial = lines.pop()
+        yield from lines
+    if partial:
+        yield partial
 
 
 def _numbered(lines: Iterable[bytes], first_line: int) -> Iterator[Tuple[int, bytes]]:

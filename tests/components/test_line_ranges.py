@@ -31,11 +31,22 @@ def _deflated(tmp_path) -> archive.ArchiveFile:
     return archive.ArchiveFile(path, "ml-1m/ratings.dat")
 
 
+# Every line with its number, its ending removed, the blank ones left out.
+_LINES = [
+    (number, line.rstrip(b"\r"))
+    for number, line in enumerate(_CONTENT.split(b"\n"), start=1)
+    if line.strip()
+]
+
+
 @pytest.mark.parametrize("max_ranges,min_bytes", [(1, 1), (4, 1), (7, 30), (100, 1), (3, 10_000)])
 @pytest.mark.parametrize("make_file", [_plain, _deflated])
+@pytest.mark.parametrize("chunk_bytes", [5, 1 << 20])
 def test_the_stretches_cover_the_file_in_whole_lines_and_read_as_the_whole_file(
-    tmp_path, make_file, max_ranges, min_bytes
+    tmp_path, monkeypatch, make_file, max_ranges, min_bytes, chunk_bytes
 ):
+    # Chunks of 5 bytes cut most lines in two.
+    monkeypatch.setattr(archive, "_CHUNK_BYTES", chunk_bytes)
     source = make_file(tmp_path)
 
     ranges = archive.line_ranges(source, max_ranges, min_bytes)
@@ -47,7 +58,7 @@ def test_the_stretches_cover_the_file_in_whole_lines_and_read_as_the_whole_file(
     assert len(ranges) <= max_ranges
     assert all(r.first_line == _CONTENT[:r.start].count(b"\n") + 1 for r in ranges)
     stitched = [line for r in ranges for line in archive.read_lines(source, r)]
-    assert stitched == list(archive.read_lines(source))
+    assert stitched == list(archive.read_lines(source)) == _LINES
     assert stitched[-1] == (43, b"42::last") and (41, b"40::crlf") in stitched
 
 
