@@ -94,24 +94,26 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         summary_path = os.path.join(examples.uri, spec.SUMMARY_FILE)
 
         with self._make_beam_pipeline() as pipeline:
-            sources, train, evaluation = _read_window(pipeline, settings, window, examples.uri)
+            sources, train_parts, train_count, evaluation = _read_window(
+                pipeline, settings, window, examples.uri
+            )
             collections = {
-                split_rules.TRAIN: train,
                 split_rules.EVAL: evaluation,
                 spec.CANDIDATES_SPLIT: sources[-1].movies | "MovieBatch" >> beam.combiners.ToList(),
             }
             for name, collection in collections.items():
-                if name == split_rules.TRAIN and len(window) > 1:
-                    continue  # Written span by span (_read_window).
                 uri = candidates.uri if name == spec.CANDIDATES_SPLIT else examples.uri
                 _ = collection | f"Write{name}" >> outputs.WriteRecords(
                     outputs.split_uri(uri, name)
                 )
             counts = {
-                name: beam.pvalue.AsSingleton(
-                    collection | f"Count{name}" >> batches.CountBatched()
-                )
-                for name, collection in collections.items()
+                split_rules.TRAIN: beam.pvalue.AsSingleton(train_count),
+                **{
+                    name: beam.pvalue.AsSingleton(
+                        collection | f"Count{name}" >> batches.CountBatched()
+                    )
+                    for name, collection in collections.items()
+                },
             }
             every_bad_row = (
                 [source.bad_rows for source in sources] | "BadRowsOfWindow" >> beam.Flatten()
@@ -122,7 +124,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             bad = bad_rows | "BadRows" >> outputs.SummarizeBadRows()
             duplicated = duplicates | "Duplicates" >> outputs.SummarizeDuplicates()
             quality = (
-                (train, evaluation) | "SyntheticQuality" >> SyntheticQuality(settings.synthetic_config)
+                (train_parts | "TrainOfWindow" >> beam.Flatten(), evaluation)
+                | "SyntheticQuality" >> SyntheticQuality(settings.synthetic_config)
                 if settings.source == spec.SOURCE_SYNTHETIC
                 else pipeline | "NoQuality" >> beam.Create([None])
             )
@@ -151,19 +154,21 @@ def _read_window(
     settings: Settings,
     window: Sequence[spans.ResolvedSource],
     examples_uri: str,
-) -> Tuple[List[SourceOutput], beam.PCollection, beam.PCollection]:
-    """Reads and splits every span of the window.
+) -> Tuple[List[SourceOutput], List[beam.PCollection], beam.PCollection, beam.PCollection]:
+    """Reads, splits and writes the train split of every span of the window.
 
-    Of a window of several spans, each span's train split is written here
-    under its own file prefix (``outputs.span_file_prefix``); only the
-    newest span's eval split is kept: the older ones were measured in their
-    own runs, and none of them is trained on.
+    Of a window of several spans, each span's train split is written under
+    its own file prefix (``outputs.span_file_prefix``) and counted apart:
+    flattening the spans' batches into one collection would make Beam's
+    DirectRunner hold all of them in its own process. Only the newest
+    span's eval split is kept: the older ones were measured in their own
+    runs, and none of them is trained on.
 
     Returns:
-      The sources (oldest first), the window's train batches and the newest
-      span's eval batches.
+      The sources (oldest first), each span's train batches, the window's
+      train count (one element) and the newest span's eval batches.
     """
-    sources, train_parts = [], []
+    sources, train_parts, train_counts = [], [], []
     for resolved in window:
         label = f"Span{resolved.span}" if len(window) > 1 else ""
         source = read_source(pipeline, settings, resolved, label)
@@ -172,13 +177,19 @@ def _read_window(
         )
         sources.append(source)
         train_parts.append(train_part)
-        if len(window) > 1:
-            _ = train_part | f"Writetrain{label}" >> outputs.WriteRecords(
-                outputs.split_uri(examples_uri, split_rules.TRAIN), resolved.span
-            )
+        _ = train_part | f"Writetrain{label}" >> outputs.WriteRecords(
+            outputs.split_uri(examples_uri, split_rules.TRAIN),
+            resolved.span if len(window) > 1 else None,
+        )
+        train_counts.append(train_part | f"Counttrain{label}" >> batches.CountBatched())
     if len(window) == 1:
-        return sources, train_parts[0], evaluation
-    return sources, train_parts | "TrainOfWindow" >> beam.Flatten(), evaluation
+        return sources, train_parts, train_counts[0], evaluation
+    train_count = (
+        train_counts
+        | "TrainCountsOfWindow" >> beam.Flatten()
+        | "Counttrain" >> beam.CombineGlobally(sum)
+    )
+    return sources, train_parts, train_count, evaluation
 
 
 def check_no_empty_split(counts: Dict[str, int], settings: Settings) -> None:
