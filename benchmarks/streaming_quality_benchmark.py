@@ -11,8 +11,8 @@ default time):
 * ``in_memory``: the default below the limit (``cache_examples``);
 * ``streamed_recut``: streamed from the run's training records re-cut, in
   order, into files of ``--records-per-file`` (the layout of a bigger run
-  scaled down: ml-25m's 20M training ratings make ~200 files of 100,000,
-  about three per user bucket; at 1M, files of 4,000 do the same);
+  scaled down: ml-25m's 20M training ratings make ~200 files of 100,000;
+  at 1M, files of 4,000 do the same);
 * ``streamed_as_written``: streamed from the run's own files.
 
 Usage (from the repository root)::

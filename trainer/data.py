@@ -91,11 +91,11 @@ def streamed_batches(
     With a shuffle, every file is open at once and gives one record in turn
     (``interleave``), the files in a new order every pass, before the
     shuffle buffer. A split's files each hold a stretch of its source's
-    order (the ExampleGen writes ~100k ratings per file, one user bucket
-    after another: ``shard_files.py``), so a buffer filled from one file at
-    a time would hold the ratings of a few buckets' users, and at ml-25m's
-    size a step budget of less than one epoch would never train the users
-    of the buckets it did not reach. Taken in turn from every file, each
+    order (the ExampleGen writes ~100k ratings per file, one shuffle window
+    of the ratings file after another: ``shard_files.py``), so a buffer
+    filled from one file at a time would hold the ratings of a few
+    thousand users, and at ml-25m's size a step budget of less than one
+    epoch would never train the users it did not reach. Taken in turn from every file, each
     batch draws from the whole split. Without a shuffle the files are read
     one after another, in file order.
 

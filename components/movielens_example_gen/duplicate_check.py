@@ -12,9 +12,12 @@ pass over the ratings file before the records are read:
    than once is a repeated rating, and its smallest line number is the
    rating's first line.
 3. The repeated digests with their first lines, usually none, are gathered
-   into one dict: the side input of the second pass, which reads the
-   records and marks every line that repeats an earlier one
+   into one dict (``FindRepeats``): the side input of the second pass, which
+   reads the records and marks every line that repeats an earlier one
    (``first_line_of_repeat``).
+
+The first pass itself is the GroupLens reader's (``grouplens_source.py``),
+which also takes the timestamps for a temporal split there.
 
 So the ratings themselves stream through both passes; what a process holds
 is the digests (the runner's grouping, ml-25m: ~600 MB) and one bucket's
@@ -23,12 +26,10 @@ if their BLAKE2b digests met in all 128 bits.
 """
 
 import hashlib
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Dict, Iterable, Iterator, Optional, Tuple
 
 import apache_beam as beam
 import numpy as np
-
-from components.progress_log import ProgressCounter
 
 Rating = Tuple[str, str, float, int]
 # First line of each repeated rating, by the rating's digest.
@@ -129,18 +130,6 @@ def first_line_of_repeat(
     return first if first is not None and first != number else None
 
 
-class _DigestStretch(beam.DoFn):
-    """Reduces a stretch of the ratings file to digest arrays, one per bucket."""
-
-    def __init__(self, parse_stretch: Callable[[Any], Iterable[Tuple[int, Rating]]]):
-        self._parse_stretch = parse_stretch
-        self._counter = ProgressCounter("rating lines checked for duplicates")
-
-    def process(self, line_range: Any) -> Iterator[Tuple[int, np.ndarray]]:
-        """Yields ``(bucket, array)`` pairs of one stretch (``digest_arrays``)."""
-        yield from digest_arrays(self._counter.counted(self._parse_stretch(line_range)))
-
-
 def _merged(dicts: Iterable[Repeats]) -> Repeats:
     merged: Repeats = {}
     for repeats in dicts:
@@ -149,24 +138,21 @@ def _merged(dicts: Iterable[Repeats]) -> Repeats:
 
 
 @beam.ptransform_fn
-def FindRepeatedRatings(  # pylint: disable=invalid-name
-    line_ranges: beam.PCollection,
-    parse_stretch: Callable[[Any], Iterable[Tuple[int, Rating]]],
+def FindRepeats(  # pylint: disable=invalid-name
+    bucketed_digests: beam.PCollection,
 ) -> beam.PCollection:
-    """The first pass: which ratings occur more than once, and their first lines.
+    """Which ratings occur more than once, and their first lines.
 
     Args:
-      line_ranges: The stretches of the ratings file.
-      parse_stretch: Yields ``(line_number, rating)`` for the good lines of a
-        stretch (bad lines are reported by the second pass, not here).
+      bucketed_digests: ``(bucket, array)`` pairs from ``digest_arrays``, of
+        every good line of the ratings file.
 
     Returns:
       A one-element collection: the ``Repeats`` dict, empty when no rating
       repeats.
     """
     return (
-        line_ranges
-        | "Digest" >> beam.ParDo(_DigestStretch(parse_stretch))
+        bucketed_digests
         | "GroupByBucket" >> beam.GroupByKey()
         | "RepeatsOfBucket" >> beam.MapTuple(lambda _, arrays: repeats_among(arrays))
         | "AllRepeats" >> beam.CombineGlobally(_merged)

@@ -52,7 +52,9 @@ def read_source(
         archive.check_intact(layout.files())
         log_progress("reading GroupLens %s from %s", layout.format_name, resolved.input_path)
         return pipeline | f"ReadGroupLens{label}" >> ReadGroupLens(
-            layout, settings.keep_duplicate_ratings
+            layout,
+            settings.keep_duplicate_ratings,
+            with_timestamps=settings.split.mode == split_rules.TEMPORAL,
         )
     if settings.source == spec.SOURCE_TFDS:
         log_progress("reading TFDS %s", settings.tfds_name)
@@ -173,7 +175,7 @@ def _read_window(
         label = f"Span{resolved.span}" if len(window) > 1 else ""
         source = read_source(pipeline, settings, resolved, label)
         train_part, evaluation = source.rating_batches | f"Split{label}" >> splits.SplitRatings(
-            settings.split
+            settings.split, source.timestamps
         )
         sources.append(source)
         train_parts.append(train_part)

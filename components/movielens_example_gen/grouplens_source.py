@@ -30,6 +30,7 @@ from transform_fn import features
 
 _BAD = "bad_rows"
 _BAD_LINE_IDS = "bad_line_ids"
+_TIMESTAMPS = "timestamps"
 # Parsed ratings are shuffled in windows of this many, in a worker's memory
 # (~150 MB of Python tuples): ml-25m's are sorted by user, so a window holds
 # ~3,000 users' ratings.
@@ -92,23 +93,44 @@ def _parse_lines(
             yield _bad(file, number, error)
 
 
-def _good_ratings(file: archive.ArchiveFile, format_name: str):
-    """Returns a function yielding ``(line_number, rating)`` for a stretch's good lines only.
-
-    The duplicate check's first pass reads with it; the second pass reports
-    the bad lines.
-    """
-
-    def run(line_range: archive.LineRange) -> Iterator[Tuple[int, Rating]]:
-        for item in _parse_lines(file, format_name, formats.parse_rating, line_range):
-            if not isinstance(item, beam.pvalue.TaggedOutput):
-                yield item
-
-    return run
-
-
 def _is_tagged(item: Any) -> bool:
     return isinstance(item, beam.pvalue.TaggedOutput)
+
+
+class _FirstPass(beam.DoFn):
+    """Reduces a stretch's good lines to digests for the duplicate check, and timestamps.
+
+    The bad lines are left to the second pass, which reports them.
+    """
+
+    def __init__(self, file: archive.ArchiveFile, format_name: str, with_timestamps: bool):
+        self._file = file
+        self._format_name = format_name
+        self._with_timestamps = with_timestamps
+        self._counter = ProgressCounter("rating lines checked for duplicates")
+
+    def process(self, line_range: archive.LineRange) -> Iterator[Any]:
+        """Reads one stretch.
+
+        Args:
+          line_range: The stretch of the ratings file.
+
+        Yields:
+          ``(bucket, array)`` pairs (``duplicate_check.digest_arrays``) and,
+          when asked for, the stretch's timestamps as one tagged list.
+        """
+        timestamps: List[int] = []
+
+        def good(parsed: Iterator[Any]) -> Iterator[Tuple[int, Rating]]:
+            for item in parsed:
+                if not _is_tagged(item):
+                    timestamps.append(item[1][3])
+                    yield item
+
+        parsed = _parse_lines(self._file, self._format_name, formats.parse_rating, line_range)
+        yield from duplicate_check.digest_arrays(good(self._counter.counted(parsed)))
+        if self._with_timestamps and timestamps:
+            yield beam.pvalue.TaggedOutput(_TIMESTAMPS, timestamps)
 
 
 class _ParseRatings(beam.DoFn):
@@ -317,7 +339,10 @@ class _JoinRatings(beam.DoFn):
 
 @beam.ptransform_fn
 def ReadGroupLens(  # pylint: disable=invalid-name
-    pipeline: beam.Pipeline, layout: formats.Layout, keep_duplicates: bool = False
+    pipeline: beam.Pipeline,
+    layout: formats.Layout,
+    keep_duplicates: bool = False,
+    with_timestamps: bool = False,
 ) -> SourceOutput:
     """Reads a GroupLens release into records.
 
@@ -327,11 +352,13 @@ def ReadGroupLens(  # pylint: disable=invalid-name
       keep_duplicates: Whether a rating line equal to an earlier one (same
         user, movie, rating and timestamp) stays among the ratings; it is
         reported as a ``DuplicateRating`` either way.
+      with_timestamps: Whether to take the timestamps of the ratings file's
+        good lines in the first pass, for a temporal split.
 
     Returns:
       Batches of rating records joined with movie and user features, the movie corpus
-      (every movie of the movies file, rated or not), and the bad rows with the
-      duplicate ratings.
+      (every movie of the movies file, rated or not), the bad rows with the
+      duplicate ratings, and, if asked for, the timestamps.
     """
     fmt = layout.format_name
     movies = _table(pipeline, "Movies", layout.movies, fmt, _movie_parser)
@@ -347,9 +374,10 @@ def ReadGroupLens(  # pylint: disable=invalid-name
     stretches = pipeline | "RatingsStretches" >> beam.Create(
         archive.line_ranges(ratings_file, _RATING_STRETCHES, _MIN_STRETCH_BYTES)
     )
-    repeats = stretches | "FindRepeatedRatings" >> duplicate_check.FindRepeatedRatings(
-        _good_ratings(ratings_file, fmt)
-    )
+    first_pass = stretches | "FirstPass" >> beam.ParDo(
+        _FirstPass(ratings_file, fmt, with_timestamps)
+    ).with_outputs(_TIMESTAMPS, main="digests")
+    repeats = first_pass.digests | "FindRepeats" >> duplicate_check.FindRepeats()
     parsed = stretches | "ParseRatings" >> beam.ParDo(
         _ParseRatings(ratings_file, fmt, keep_duplicates), beam.pvalue.AsSingleton(repeats)
     ).with_outputs(_BAD, main="rows")
@@ -365,4 +393,5 @@ def ReadGroupLens(  # pylint: disable=invalid-name
         rating_batches=joined.rows,
         movies=movies.rows | "MovieRecords" >> beam.Values(),
         bad_rows=tuple(bad) | "FlattenBadRows" >> beam.Flatten(),
+        timestamps=first_pass[_TIMESTAMPS] if with_timestamps else None,
     )

@@ -13,10 +13,10 @@ published.
 Paths go through ``tf.io.gfile``, so ``gs://`` and ``s3://`` work.
 
 Bounded files let a reader mix a split without holding it: a bundle's
-records come in the order of its source (e.g. one user bucket after
-another), each file holds a stretch of them, and the Trainer's streaming
+records come in the order of its source (e.g. one GroupLens shuffle
+window of ~3,000 users after another), each file holds a stretch of them, and the Trainer's streaming
 input interleaves every file record by record (``trainer/data.py``), so a
-batch draws from the whole split instead of from a few buckets.
+batch draws from the whole split instead of from a few windows.
 """
 
 import os
@@ -30,7 +30,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 _GZIP = "GZIP"
 # Records per file: ml-25m's 20M training ratings make ~200 files, each a
-# stretch of the source's order (a GroupLens user bucket, a synthetic
+# stretch of the source's order (a GroupLens shuffle window, a synthetic
 # generation shard), for the Trainer's streaming input to interleave.
 RECORDS_PER_FILE = 100_000
 

@@ -1,6 +1,6 @@
 """Train/eval splits of rating records in Beam: random by stable hash, or temporal (``split_rules``)."""
 
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import apache_beam as beam
 
@@ -33,13 +33,18 @@ def _split_batch(
 
 @beam.ptransform_fn
 def SplitRatings(  # pylint: disable=invalid-name
-    rating_batches: beam.PCollection, config: SplitConfig
+    rating_batches: beam.PCollection,
+    config: SplitConfig,
+    timestamps: Optional[beam.PCollection] = None,
 ) -> Tuple[beam.PCollection, beam.PCollection]:
     """Splits batches of rating records into train and eval.
 
     Args:
       rating_batches: Lists of rating records (``batches.py``).
       config: The split settings.
+      timestamps: Lists of the ratings' timestamps, read apart from the
+        batches (``SourceOutput.timestamps``), for the temporal cut-off;
+        None takes them from the batches.
 
     Returns:
       ``(train, eval)`` collections of record lists.
@@ -51,9 +56,12 @@ def SplitRatings(  # pylint: disable=invalid-name
         ).with_outputs(TRAIN, EVAL)
         return parts[TRAIN], parts[EVAL]
     index = round((1.0 - config.eval_fraction) * _QUANTILE_RESOLUTION)
+    if timestamps is None:
+        timestamps = rating_batches | "Timestamps" >> beam.Map(
+            lambda batch: [r[features.TIMESTAMP] for r in batch]
+        )
     cutoff = (
-        rating_batches
-        | "Timestamps" >> beam.Map(lambda batch: [r[features.TIMESTAMP] for r in batch])
+        timestamps
         | "Quantiles"
         >> beam.transforms.stats.ApproximateQuantiles.Globally(
             _QUANTILE_RESOLUTION + 1, input_batched=True

@@ -1,4 +1,4 @@
-"""The first pass of the GroupLens reader: which ratings repeat, and their first lines."""
+"""The GroupLens reader's duplicate check: which ratings repeat, and their first lines."""
 
 import apache_beam as beam
 import numpy as np
@@ -80,7 +80,8 @@ def test_the_first_pass_gathers_the_repeats_of_every_stretch_and_bucket():
         repeats = (
             pipeline
             | beam.Create(sorted(stretches))
-            | duplicate_check.FindRepeatedRatings(stretches.get)
+            | beam.FlatMap(lambda name: duplicate_check.digest_arrays(stretches[name], buckets=2))
+            | duplicate_check.FindRepeats()
         )
         assert_that(
             repeats,
@@ -93,6 +94,7 @@ def test_no_good_rating_at_all_gives_no_repeats():
         repeats = (
             pipeline
             | beam.Create(["only_bad_lines"])
-            | duplicate_check.FindRepeatedRatings(lambda _: [])
+            | beam.FlatMap(lambda _: duplicate_check.digest_arrays([]))
+            | duplicate_check.FindRepeats()
         )
         assert_that(repeats, equal_to([{}]))

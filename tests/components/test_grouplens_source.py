@@ -133,6 +133,19 @@ def test_ratings_leave_shuffled_within_windows_the_same_on_every_run(tmp_path, m
     assert parse() == (numbers, bad)
 
 
+def test_the_first_pass_takes_the_good_lines_timestamps_only_when_asked(tmp_path, monkeypatch):
+    monkeypatch.setattr(grouplens_source, "_MIN_STRETCH_BYTES", 1)
+    layout = formats.detect_layout(fixtures.write_1m(str(tmp_path), bad_lines={3: "1::2::x::5"}))
+
+    assert (beam.Pipeline() | ReadGroupLens(layout)).timestamps is None
+    with beam.Pipeline() as pipeline:
+        out = pipeline | ReadGroupLens(layout, with_timestamps=True)
+        assert_that(
+            out.timestamps | beam.FlatMap(lambda timestamps: timestamps),
+            equal_to([timestamp for _, _, _, timestamp in fixtures.RATINGS]),
+        )
+
+
 def _assert_every_rating_once(out):
     expected = sorted((u, m, t) for u, m, _, t in fixtures.RATINGS)
     assert_that(_ratings(out), lambda got: _check(_ids(got) == expected, got), label="ratings")

@@ -16,11 +16,15 @@ def _ratings(count: int):
     ]
 
 
-def _check_split(records, config, check_train, check_eval) -> None:
-    """Splits ``records`` in batches of 100 and checks each side's rating keys."""
+def _check_split(records, config, check_train, check_eval, timestamps=None) -> None:
+    """Splits ``records`` in batches of 100 and checks each side's rating keys.
+
+    ``timestamps``, if given, are the lists handed to the split apart from the batches.
+    """
     with beam.Pipeline() as pipeline:
         batches = pipeline | beam.Create([records[i : i + 100] for i in range(0, len(records), 100)])
-        train, evaluation = batches | splits.SplitRatings(config)  # pylint: disable=no-value-for-parameter
+        apart = None if timestamps is None else pipeline | "Apart" >> beam.Create(timestamps)
+        train, evaluation = batches | splits.SplitRatings(config, apart)  # pylint: disable=no-value-for-parameter
         for name, part, check in (("train", train, check_train), ("eval", evaluation, check_eval)):
             keys = (
                 part
@@ -67,4 +71,19 @@ def test_temporal_split_puts_the_latest_fifth_in_eval():
         split_rules.SplitConfig(split_rules.TEMPORAL, 0.2),
         _keys_within(set(keys[:802]), 798, 802),
         _keys_within(set(keys[798:]), 198, 202),
+    )
+
+
+def test_a_temporal_cut_from_timestamps_read_apart_follows_them_not_the_batches():
+    records = _ratings(1_000)
+    keys = [split_rules.rating_key(r) for r in records]
+    # Handed only 1000..1499, the cut is their 800/1000 quantile (~1400), not
+    # the batches' (~1800): eval holds the ~599 ratings after 1400.
+    apart = [[1_000 + i for i in range(start, start + 100)] for start in range(0, 500, 100)]
+    _check_split(
+        records,
+        split_rules.SplitConfig(split_rules.TEMPORAL, 0.2),
+        _keys_within(set(keys[:403]), 399, 403),
+        _keys_within(set(keys[399:]), 597, 601),
+        timestamps=apart,
     )
