@@ -6,27 +6,35 @@ pass over the ratings file before the records are read:
 
 1. Each stretch of the file is parsed and every good rating reduced to a
    128-bit digest of its parsed fields (``rating_digest``) and its line
-   number: 24 bytes a rating, sent in NumPy arrays cut by a bucket of the
+   number: 24 bytes a rating, in NumPy arrays cut by a bucket of the
    digest.
-2. Each bucket's arrays are grouped and sorted; a digest that occurs more
-   than once is a repeated rating, and its smallest line number is the
-   rating's first line.
+2. The workers write each array to a file of its bucket, in a temporary
+   folder (``FindRepeats``); then each bucket's files are read and sorted
+   in one worker: a digest that occurs more than once is a repeated
+   rating, and its smallest line number is the rating's first line.
 3. The repeated digests with their first lines, usually none, are gathered
-   into one dict (``FindRepeats``): the side input of the second pass, which
-   reads the records and marks every line that repeats an earlier one
+   into one dict: the side input of the second pass, which reads the
+   records and marks every line that repeats an earlier one
    (``first_line_of_repeat``).
 
 The first pass itself is the GroupLens reader's (``grouplens_source.py``),
 which also takes the timestamps for a temporal split there.
 
-So the ratings themselves stream through both passes; what a process holds
-is the digests (the runner's grouping, ml-25m: ~600 MB) and one bucket's
-arrays at a time. Two different ratings would be taken for duplicates only
-if their BLAKE2b digests met in all 128 bits.
+The digests go through files, not a Beam grouping, because Beam's
+DirectRunner holds a grouping's data in its own process: at 25M ratings
+the grouped digests (~600 MB) took it to 3.8 GiB while it regrouped them.
+So the ratings stream through both passes, and a process holds one
+stretch's digests or one bucket's at a time (ml-25m: ~37 MB, ~9 MB). Two
+different ratings would be taken for duplicates only if their BLAKE2b
+digests met in all 128 bits.
 """
 
 import hashlib
-from typing import Dict, Iterable, Iterator, Optional, Tuple
+import os
+import uuid
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
+
+import tensorflow as tf
 
 import apache_beam as beam
 import numpy as np
@@ -137,23 +145,78 @@ def _merged(dicts: Iterable[Repeats]) -> Repeats:
     return merged
 
 
+def _bucket_folder(temp_dir: str, bucket: int) -> str:
+    return os.path.join(temp_dir, f"bucket-{bucket:05d}")
+
+
+def _write_array(bucket_array: Tuple[int, np.ndarray], temp_dir: str) -> str:
+    """Writes one array of digests to a new file of its bucket; returns the file's path."""
+    bucket, array = bucket_array
+    folder = _bucket_folder(temp_dir, bucket)
+    tf.io.gfile.makedirs(folder)
+    path = os.path.join(folder, f"{uuid.uuid4().hex}.digests")
+    with tf.io.gfile.GFile(path, "wb") as handle:
+        handle.write(array.tobytes())
+    return path
+
+
+def _repeats_of_bucket(bucket: int, written: List[str], temp_dir: str) -> Repeats:
+    """Reads the files written for one bucket, finds its repeats, and removes the files.
+
+    Only the files named in ``written`` (the outputs of committed bundles)
+    are read, so a file left by a failed, retried bundle is not counted
+    twice.
+    """
+    prefix = _bucket_folder(temp_dir, bucket) + os.sep
+    paths = [path for path in written if path.startswith(prefix)]
+    if not paths:
+        return {}
+    arrays = []
+    for path in paths:
+        with tf.io.gfile.GFile(path, "rb") as handle:
+            arrays.append(np.frombuffer(handle.read(), dtype=_DIGESTS))
+    repeats = repeats_among(arrays)
+    tf.io.gfile.rmtree(os.path.dirname(prefix))
+    return repeats
+
+
+def _removing_folder(repeats: Repeats, temp_dir: str) -> Repeats:
+    if tf.io.gfile.exists(temp_dir):
+        tf.io.gfile.rmtree(temp_dir)
+    return repeats
+
+
 @beam.ptransform_fn
 def FindRepeats(  # pylint: disable=invalid-name
     bucketed_digests: beam.PCollection,
+    temp_parent: str,
+    buckets: int = _DIGEST_BUCKETS,
 ) -> beam.PCollection:
     """Which ratings occur more than once, and their first lines.
 
     Args:
       bucketed_digests: ``(bucket, array)`` pairs from ``digest_arrays``, of
         every good line of the ratings file.
+      temp_parent: A folder every worker can write to (local, ``gs://`` or
+        ``s3://``); the arrays go to a hidden folder in it for the time of
+        the check, removed after it.
+      buckets: The ``buckets`` the arrays were cut into.
 
     Returns:
       A one-element collection: the ``Repeats`` dict, empty when no rating
       repeats.
     """
-    return (
+    temp_dir = os.path.join(temp_parent, f".duplicate-check-{uuid.uuid4().hex}")
+    written = (
         bucketed_digests
-        | "GroupByBucket" >> beam.GroupByKey()
-        | "RepeatsOfBucket" >> beam.MapTuple(lambda _, arrays: repeats_among(arrays))
+        | "WriteDigests" >> beam.Map(_write_array, temp_dir)
+        | "WrittenFiles" >> beam.combiners.ToList()
+    )
+    return (
+        bucketed_digests.pipeline
+        | "Buckets" >> beam.Create(range(buckets))
+        | "RepeatsOfBucket"
+        >> beam.Map(_repeats_of_bucket, beam.pvalue.AsSingleton(written), temp_dir)
         | "AllRepeats" >> beam.CombineGlobally(_merged)
+        | "RemoveTempFolder" >> beam.Map(_removing_folder, temp_dir)
     )

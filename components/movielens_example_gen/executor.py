@@ -31,7 +31,11 @@ from components.progress_log import log_progress
 
 
 def read_source(
-    pipeline: beam.Pipeline, settings: Settings, resolved: spans.ResolvedSource, label: str = ""
+    pipeline: beam.Pipeline,
+    settings: Settings,
+    resolved: spans.ResolvedSource,
+    temp_parent: str,
+    label: str = "",
 ) -> SourceOutput:
     """Adds the reading of the configured source to a pipeline.
 
@@ -39,6 +43,7 @@ def read_source(
       pipeline: The Beam pipeline.
       settings: The ExampleGen settings.
       resolved: The span to read.
+      temp_parent: A folder the Beam workers can write temporary files to.
       label: Appended to the Beam labels, so that several spans can be read.
 
     Returns:
@@ -55,6 +60,7 @@ def read_source(
             layout,
             settings.keep_duplicate_ratings,
             with_timestamps=settings.split.mode == split_rules.TEMPORAL,
+            temp_parent=temp_parent,
         )
     if settings.source == spec.SOURCE_TFDS:
         log_progress("reading TFDS %s", settings.tfds_name)
@@ -173,7 +179,7 @@ def _read_window(
     sources, train_parts, train_counts = [], [], []
     for resolved in window:
         label = f"Span{resolved.span}" if len(window) > 1 else ""
-        source = read_source(pipeline, settings, resolved, label)
+        source = read_source(pipeline, settings, resolved, examples_uri, label)
         train_part, evaluation = source.rating_batches | f"Split{label}" >> splits.SplitRatings(
             settings.split, source.timestamps
         )

@@ -18,6 +18,7 @@ users and time; the ExampleGen writes them as they come, without a shuffle
 of its own that would hold every example in memory.
 """
 
+import tempfile
 from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import apache_beam as beam
@@ -343,6 +344,7 @@ def ReadGroupLens(  # pylint: disable=invalid-name
     layout: formats.Layout,
     keep_duplicates: bool = False,
     with_timestamps: bool = False,
+    temp_parent: Optional[str] = None,
 ) -> SourceOutput:
     """Reads a GroupLens release into records.
 
@@ -354,6 +356,10 @@ def ReadGroupLens(  # pylint: disable=invalid-name
         reported as a ``DuplicateRating`` either way.
       with_timestamps: Whether to take the timestamps of the ratings file's
         good lines in the first pass, for a temporal split.
+      temp_parent: A folder every Beam worker can write to, for the
+        duplicate check's files (``duplicate_check.FindRepeats``); None uses
+        this machine's temporary folder, which only a local runner's
+        workers share.
 
     Returns:
       Batches of rating records joined with movie and user features, the movie corpus
@@ -377,7 +383,9 @@ def ReadGroupLens(  # pylint: disable=invalid-name
     first_pass = stretches | "FirstPass" >> beam.ParDo(
         _FirstPass(ratings_file, fmt, with_timestamps)
     ).with_outputs(_TIMESTAMPS, main="digests")
-    repeats = first_pass.digests | "FindRepeats" >> duplicate_check.FindRepeats()
+    repeats = first_pass.digests | "FindRepeats" >> duplicate_check.FindRepeats(
+        temp_parent or tempfile.gettempdir()
+    )
     parsed = stretches | "ParseRatings" >> beam.ParDo(
         _ParseRatings(ratings_file, fmt, keep_duplicates), beam.pvalue.AsSingleton(repeats)
     ).with_outputs(_BAD, main="rows")

@@ -68,7 +68,7 @@ def test_only_lines_after_the_first_are_repeats():
     assert duplicate_check.first_line_of_repeat({}, 12, rating) is None
 
 
-def test_the_first_pass_gathers_the_repeats_of_every_stretch_and_bucket():
+def test_the_repeats_of_every_stretch_and_bucket_are_gathered_and_the_files_removed(tmp_path):
     stretches = {
         "a": _numbered([(1, "1", 1), (2, "2", 2), (3, "3", 3)]),
         "b": _numbered([(4, "2", 2), (5, "4", 4)]),
@@ -81,20 +81,35 @@ def test_the_first_pass_gathers_the_repeats_of_every_stretch_and_bucket():
             pipeline
             | beam.Create(sorted(stretches))
             | beam.FlatMap(lambda name: duplicate_check.digest_arrays(stretches[name], buckets=2))
-            | duplicate_check.FindRepeats()
+            | duplicate_check.FindRepeats(str(tmp_path), buckets=2)
         )
         assert_that(
             repeats,
             equal_to([{digest(stretches["a"][1][1]): 2, digest(stretches["a"][2][1]): 3}]),
         )
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_no_good_rating_at_all_gives_no_repeats():
+def test_a_bucket_reads_only_the_files_of_committed_bundles(tmp_path):
+    ratings = _numbered([(1, "1", 1), (2, "2", 2), (9, "2", 2)])
+    (only,) = [array for _, array in duplicate_check.digest_arrays(ratings, buckets=1)]
+    committed = duplicate_check._write_array((0, only), str(tmp_path))
+    # A failed attempt's file: its line 5 would repeat line 1.
+    leftover = _numbered([(5, "1", 1)])
+    duplicate_check._write_array((0, next(duplicate_check.digest_arrays(leftover, 1))[1]), str(tmp_path))
+
+    repeats = duplicate_check._repeats_of_bucket(0, [committed], str(tmp_path))
+
+    assert repeats == {duplicate_check.rating_digest(ratings[1][1]): 2}
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_good_rating_at_all_gives_no_repeats(tmp_path):
     with beam.Pipeline() as pipeline:
         repeats = (
             pipeline
             | beam.Create(["only_bad_lines"])
             | beam.FlatMap(lambda _: duplicate_check.digest_arrays([]))
-            | duplicate_check.FindRepeats()
+            | duplicate_check.FindRepeats(str(tmp_path))
         )
         assert_that(repeats, equal_to([{}]))
