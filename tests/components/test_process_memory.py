@@ -20,7 +20,6 @@ def test_a_childs_memory_counts_in_the_tree_and_in_the_peak():
     assert with_child - alone > 150 * 1024 * 1024
     assert peak.peak_bytes >= with_child - 50 * 1024 * 1024
     assert peak.samples >= 5
-    assert 150 * 1024 * 1024 < peak.largest_process_bytes < peak.peak_bytes
 
 
 def test_each_process_of_the_tree_is_measured_apart():
@@ -49,4 +48,16 @@ def test_the_peak_between_two_times_is_that_of_the_samples_taken_then():
     assert [at for at, _ in peak.timeline] == sorted(at for at, _ in peak.timeline)
     assert peak.peak_between(after_child + 60, after_child + 120) == 0
     assert peak.largest_process_between(before_child, after_child) > 150 * 1024 * 1024
-    assert peak.largest_process_between(first_sample, before_child) == while_alone
+
+
+def test_the_largest_process_is_taken_in_each_sample_apart_from_the_tree(monkeypatch):
+    samples = iter([{1: 100, 2: 300}, {1: 500, 2: 50}, {1: 200}])
+    monkeypatch.setattr(process_memory, "process_rss_bytes", lambda: next(samples, {1: 200}))
+    with process_memory.PeakTreeMemory(interval_seconds=0.05) as peak:
+        time.sleep(0.3)
+    assert [rss for _, rss in peak.timeline[:3]] == [400, 550, 200]
+    assert [rss for _, rss in peak.largest_process_timeline[:3]] == [300, 500, 200]
+    assert peak.peak_bytes == 550 and peak.largest_process_bytes == 500
+    second, third = peak.largest_process_timeline[1][0], peak.largest_process_timeline[2][0]
+    assert peak.largest_process_between(third, third + 60) == 200
+    assert peak.largest_process_between(second, second) == 500
