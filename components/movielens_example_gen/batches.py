@@ -8,7 +8,7 @@ never emit an empty one.
 """
 
 import random
-from typing import Callable, Dict, Hashable, Iterable, Iterator, List, Tuple, TypeVar, Union
+from typing import Callable, Iterable, Iterator, List, TypeVar, Union
 
 import apache_beam as beam
 
@@ -17,7 +17,6 @@ import apache_beam as beam
 BATCH_SIZE = 1000
 
 T = TypeVar("T")
-K = TypeVar("K", bound=Hashable)
 
 
 def batched(
@@ -65,43 +64,6 @@ def shuffled_batches(items: Iterable[T], seed: int, size: int = BATCH_SIZE) -> I
     shuffled = list(items)
     random.Random(seed).shuffle(shuffled)
     yield from batched(shuffled, size)
-
-
-def batched_by_key(
-    items: Iterable[T],
-    key: Callable[[T], K],
-    size: int = BATCH_SIZE,
-    passes_through: Callable[[T], bool] = lambda item: False,
-) -> Iterator[Union[Tuple[K, List[T]], T]]:
-    """Groups items into lists of ``size`` items of the same key.
-
-    One list per key fills at a time; the lists not full when the items end
-    come last, so there are at most as many short lists as keys.
-
-    Args:
-      items: Any iterable.
-      key: The key of an item.
-      size: Items per list, at least 1.
-      passes_through: Items for which this is true are yielded on their own,
-        at once, not batched (e.g. a DoFn's tagged bad rows).
-
-    Yields:
-      ``(key, list)`` pairs of non-empty lists, each in the items' order, and
-      the passed-through items.
-    """
-    if size < 1:
-        raise ValueError(f"batch size must be >= 1, got {size}")
-    filling: Dict[K, List[T]] = {}
-    for item in items:
-        if passes_through(item):
-            yield item
-            continue
-        item_key = key(item)
-        batch = filling.setdefault(item_key, [])
-        batch.append(item)
-        if len(batch) == size:
-            yield item_key, filling.pop(item_key)
-    yield from filling.items()
 
 
 @beam.ptransform_fn

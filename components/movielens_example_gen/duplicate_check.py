@@ -24,7 +24,8 @@ The digests go through files, not a Beam grouping, because Beam's
 DirectRunner holds a grouping's data in its own process: at 25M ratings
 the grouped digests (~600 MB) took it to 3.8 GiB while it regrouped them.
 So the ratings stream through both passes, and a process holds one
-stretch's digests or one bucket's at a time (ml-25m: ~37 MB, ~9 MB). Two
+stretch's digests or one bucket's at a time (ml-25m, by arithmetic: ~37 MB,
+~9 MB). Two
 different ratings would be taken for duplicates only if their BLAKE2b
 digests met in all 128 bits.
 """
@@ -47,7 +48,7 @@ _DIGEST_BYTES = 16
 # Digests and line numbers of one stretch, as NumPy sorts them.
 _DIGESTS = np.dtype([("high", "<u8"), ("low", "<u8"), ("line", "<i8")])
 # The digests are grouped in this many buckets (by their value), so that one
-# worker sorts a bucket of them at a time (ml-25m: ~400k digests, ~9 MB).
+# worker sorts a bucket of them at a time (ml-25m: ~390k digests, ~9 MB).
 _DIGEST_BUCKETS = 64
 
 

@@ -33,8 +33,9 @@ _BAD = "bad_rows"
 _BAD_LINE_IDS = "bad_line_ids"
 _TIMESTAMPS = "timestamps"
 # Parsed ratings are shuffled in windows of this many, in a worker's memory
-# (~150 MB of Python tuples): ml-25m's are sorted by user, so a window holds
-# ~3,000 users' ratings.
+# (at 25M ratings each worker peaked at ~1 GiB in this pass, TensorFlow
+# included); ml-25m's are sorted by user, so a window holds ~3,000 users'
+# ratings.
 _SHUFFLE_WINDOW = 500_000
 # The ratings file is parsed in up to this many stretches of whole lines, in
 # parallel (one pass first counts the line endings; ml-25m: ~40 MiB each).

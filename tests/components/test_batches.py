@@ -31,13 +31,6 @@ def test_count_and_unbatch_see_every_record():
         assert_that(full | batches.Unbatch(), equal_to([1, 2, 3, 4, 5, 6]), label="records")
 
 
-def test_batched_by_key_fills_one_list_per_key_and_flushes_the_rest_last():
-    got = list(batches.batched_by_key([1, 2, 3, "bad", 4, 5, 7], lambda x: x % 2, 2,
-                                      passes_through=lambda x: isinstance(x, str)))
-    assert got == [(1, [1, 3]), "bad", (0, [2, 4]), (1, [5, 7])]
-    assert list(batches.batched_by_key([1, 2, 3], lambda x: x % 2, 5)) == [(1, [1, 3]), (0, [2])]
-
-
 def test_shuffled_batches_keep_every_item_in_an_order_fixed_by_the_seed():
     items = list(range(100))
     got = list(batches.shuffled_batches(iter(items), seed=3, size=30))
