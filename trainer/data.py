@@ -37,6 +37,7 @@ def transformed_ratings(
     seed: int = 0,
     cache: bool = False,
     cache_max_examples: Optional[int] = None,
+    known_examples: Optional[int] = None,
 ) -> tf.data.Dataset:
     """Batches of rating features, transformed from the raw examples.
 
@@ -60,20 +61,30 @@ def transformed_ratings(
       cache_max_examples: With ``cache``, a split of more ratings than this
         streams instead (said in the log): the transform into memory stops
         once it passes this many and drops what it holds. None: no limit.
+      known_examples: The split's number of ratings, if known (e.g.
+        recorded by the ExampleGen): above ``cache_max_examples`` it streams
+        at once, without reading up to the limit first.
 
     Returns:
       A dataset of transformed feature dicts.
     """
     transform = _parse_and_transform(tf_transform_output, transform_layer)
     files = _files(patterns)
-    if cache:
+    known_too_big = (
+        known_examples is not None
+        and cache_max_examples is not None
+        and known_examples > cache_max_examples
+    )
+    if cache and not known_too_big:
         columns = _transform_all(_records(files), transform, files, limit=cache_max_examples)
         if columns is not None:
             return _in_memory_batches(columns, batch_size, shuffle_buffer, seed)
+    if cache:
         logging.info(
-            "The split holds more than %d ratings (cache_max_examples): streaming it from "
+            "The split holds more than %d ratings (cache_max_examples%s): streaming it from "
             "its %d files on every pass instead of holding it in memory",
             cache_max_examples,
+            f"; {known_examples:,} recorded by the ExampleGen" if known_too_big else "",
             len(files),
         )
     return streamed_batches(files, transform, batch_size, shuffle_buffer, seed)

@@ -82,8 +82,8 @@ def run_fn(fn_args: FnArgs) -> None:
     Args:
       fn_args: TFX's Trainer arguments; ``custom_config`` holds
         ``hyperparameters`` (``TrainerConfig`` fields), ``candidate_files``
-        (set by ``RetrievalTrainer``) and, for a warm start from the served
-        model, ``warm_start_push_destination``.
+        and ``split_examples`` (set by ``RetrievalTrainer``) and, for a warm
+        start from the served model, ``warm_start_push_destination``.
     """
     custom_config = fn_args.custom_config or {}
     config = config_lib.TrainerConfig.from_dict(
@@ -97,6 +97,7 @@ def run_fn(fn_args: FnArgs) -> None:
         train_files=fn_args.train_files,
         eval_files=fn_args.eval_files,
         candidate_files=custom_config[spec.CANDIDATE_FILES_CONFIG_KEY],
+        split_sizes=custom_config.get(spec.SPLIT_EXAMPLES_CONFIG_KEY, {}),
         transform_output_dir=fn_args.transform_output,
         config=config,
         base_model_dir=base.path,

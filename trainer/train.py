@@ -2,7 +2,7 @@
 
 import dataclasses
 import time
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -447,6 +447,7 @@ def train(
     base_model_dir: Optional[str] = None,
     log_dir: Optional[str] = None,
     callbacks: Sequence[tf.keras.callbacks.Callback] = (),
+    split_sizes: Optional[Mapping[str, int]] = None,
 ) -> TrainedModel:
     """Trains the two-tower model and measures it on the eval split.
 
@@ -462,6 +463,10 @@ def train(
         strategy only the chief's logs stay (Keras's TensorBoard callback
         writes the others' to a temporary directory inside it and deletes it).
       callbacks: More Keras callbacks for the fit (e.g. a benchmark's timer).
+      split_sizes: Ratings per split (``train``, ``eval``) when known, e.g.
+        recorded by the ExampleGen: a split known to be bigger than
+        ``config.cache_max_examples`` streams from the start instead of
+        being read into memory until it passes the limit.
 
     Returns:
       The trained model and its measurements.
@@ -494,6 +499,7 @@ def train(
             config.seed,
             cache=config.cache_examples,
             cache_max_examples=config.cache_max_examples,
+            known_examples=(split_sizes or {}).get("train"),
         )
     )
     rated = data.interactions(train_dataset, rows)

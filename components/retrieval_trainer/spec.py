@@ -12,6 +12,9 @@ HYPERPARAMETERS_CONFIG_KEY = "hyperparameters"
 # Key of fn_args.custom_config holding the push destination whose served model
 # (newest complete version) ``run_fn`` warm-starts from.
 WARM_START_PUSH_DESTINATION_CONFIG_KEY = "warm_start_push_destination"
+# Key of fn_args.custom_config holding the ratings per split of the examples,
+# when the ExampleGen recorded them (``num_examples_<split>`` properties).
+SPLIT_EXAMPLES_CONFIG_KEY = "split_examples"
 # A run's hyperparameters over the built-in ones (JSON; a pipeline parameter
 # of a compiled pipeline).
 HYPERPARAMETER_OVERRIDES_KEY = "hyperparameter_overrides"

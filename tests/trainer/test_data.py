@@ -123,6 +123,34 @@ def test_a_split_above_cache_max_examples_streams_what_the_files_hold(analysed_d
     assert _columns(above) == streamed
 
 
+def test_a_split_known_to_be_above_the_limit_streams_without_reading_into_memory(
+    analysed_data, monkeypatch
+):
+    output = tft.TFTransformOutput(analysed_data.transform_dir)
+    layer = output.transform_features_layer()
+    streamed = _columns(data.transformed_ratings(analysed_data.train_files, output, layer, 100))
+    count = len(streamed[features.transformed_name(features.USER_ID, features.INDEX)])
+    read_into_memory = []
+    real_transform_all = data._transform_all
+    monkeypatch.setattr(
+        data, "_transform_all", lambda *a, **k: read_into_memory.append(1) or real_transform_all(*a, **k)
+    )
+
+    def dataset(known):
+        return data.transformed_ratings(
+            analysed_data.train_files, output, layer, 100, cache=True,
+            cache_max_examples=count - 1, known_examples=known,
+        )
+
+    known_above = dataset(count)
+    assert read_into_memory == []
+    assert known_above.cardinality().numpy() == tf.data.UNKNOWN_CARDINALITY
+    assert _columns(known_above) == streamed
+    # A known size not above the limit takes the old way: read into memory up to
+    # the limit (these files then prove bigger, so it streams all the same).
+    assert dataset(count - 1) is not None and read_into_memory == [1]
+
+
 def _write_records(path, records):
     with tf.io.TFRecordWriter(path, options="GZIP") as writer:
         for record in records:

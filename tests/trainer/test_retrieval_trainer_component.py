@@ -53,8 +53,13 @@ def _run_executor(monkeypatch, overrides=None):
     candidates = standard_artifacts.Examples()
     candidates.uri = "gs://bucket/candidates/7"
     candidates.split_names = '["corpus"]'
+    examples = standard_artifacts.Examples()
+    examples.uri = "gs://bucket/examples/6"
+    examples.set_int_custom_property("num_examples_train", 20_002_085)
+    examples.set_int_custom_property("num_examples_eval", 4_997_915)
+    examples.set_string_custom_property("bad_rows_sample", "[]")
     executor.Executor().Do(
-        {spec.CANDIDATES_KEY: [candidates]},
+        {spec.CANDIDATES_KEY: [candidates], standard_component_specs.EXAMPLES_KEY: [examples]},
         {},
         {
             standard_component_specs.CUSTOM_CONFIG_KEY: json.dumps(
@@ -70,6 +75,12 @@ def test_executor_adds_the_corpus_files_to_custom_config(monkeypatch):
     custom = _run_executor(monkeypatch)
     assert custom[spec.CANDIDATE_FILES_CONFIG_KEY] == "gs://bucket/candidates/7/Split-corpus/*"
     assert custom["hyperparameters"] == {"epochs": 2, "batch_size": 64}
+
+
+def test_executor_hands_on_the_split_sizes_the_example_gen_recorded(monkeypatch):
+    custom = _run_executor(monkeypatch)
+    assert custom[spec.SPLIT_EXAMPLES_CONFIG_KEY] == {"train": 20_002_085, "eval": 4_997_915}
+    assert executor.recorded_split_sizes(standard_artifacts.Examples()) == {}
 
 
 def test_a_runs_hyperparameter_overrides_replace_the_built_in_ones(monkeypatch):
