@@ -238,13 +238,14 @@ def _lines_of(handle: BinaryIO, length: Optional[int]) -> Iterator[bytes]:
     not ``readline``: ``GFile.readline`` cost ~4 us a line, as much as
     parsing it.
     """
-    left = float("inf") if length is None else length
+    left = length
     partial = b""
-    while left > 0:
-        chunk = handle.read(int(min(_CHUNK_BYTES, left)))
+    while left is None or left > 0:
+        chunk = handle.read(_CHUNK_BYTES if left is None else min(_CHUNK_BYTES, left))
         if not chunk:
             break
-        left -= len(chunk)
+        if left is not None:
+            left -= len(chunk)
         lines = (partial + chunk).split(b"\n")
         partial = lines.pop()
         yield from lines

@@ -12,10 +12,10 @@ pass over the ratings file before the records are read:
    folder (``FindRepeats``); then each bucket's files are read and sorted
    in one worker: a digest that occurs more than once is a repeated
    rating, and its smallest line number is the rating's first line.
-3. The repeated digests with their first lines, usually none, are gathered
-   into one dict: the side input of the second pass, which reads the
-   records and marks every line that repeats an earlier one
-   (``first_line_of_repeat``).
+3. Every line that repeats an earlier one, with that first line, usually
+   none, is gathered into one dict by line number: the side input of the
+   second pass, which reads the records and sets those lines apart
+   without hashing anything again.
 
 The first pass itself is the GroupLens reader's (``grouplens_source.py``),
 which also takes the timestamps for a temporal split there.
@@ -24,25 +24,23 @@ The digests go through files, not a Beam grouping, because Beam's
 DirectRunner holds a grouping's data in its own process: at 25M ratings
 the grouped digests (~600 MB) took it to 3.8 GiB while it regrouped them.
 So the ratings stream through both passes, and a process holds one
-stretch's digests or one bucket's at a time (ml-25m, by arithmetic: ~37 MB,
-~9 MB). Two
-different ratings would be taken for duplicates only if their BLAKE2b
-digests met in all 128 bits.
+stretch's digests or one bucket's at a time (ml-25m, by arithmetic: ~37
+MB, ~9 MB). Two different ratings would be taken for duplicates only if
+their BLAKE2b digests met in all 128 bits.
 """
 
 import hashlib
 import os
 import uuid
-from typing import Dict, Iterable, Iterator, List, Optional, Tuple
-
-import tensorflow as tf
+from typing import Dict, Iterable, Iterator, List, Tuple
 
 import apache_beam as beam
 import numpy as np
+import tensorflow as tf
 
 Rating = Tuple[str, str, float, int]
-# First line of each repeated rating, by the rating's digest.
-Repeats = Dict[bytes, int]
+# The first line with the same rating, by the number of each line that repeats it.
+Repeats = Dict[int, int]
 
 _DIGEST_BYTES = 16
 # Digests and line numbers of one stretch, as NumPy sorts them.
@@ -94,49 +92,27 @@ def digest_arrays(
 
 
 def repeats_among(arrays: Iterable[np.ndarray]) -> Repeats:
-    """Finds the digests that occur more than once, with their first lines.
+    """Finds the lines whose digest occurred on an earlier line.
 
     Args:
       arrays: Arrays from ``digest_arrays``, of one bucket (a digest's every
         occurrence must be among them).
 
     Returns:
-      The smallest line number of each repeated digest, by digest.
+      For each such line, the smallest line number with its digest.
     """
     table = np.concatenate(list(arrays))
     table = table[np.lexsort((table["line"], table["low"], table["high"]))]
-    # next_is_same[i]: row i + 1 has row i's digest.
-    next_is_same = (table["high"][1:] == table["high"][:-1]) & (
-        table["low"][1:] == table["low"][:-1]
+    # previous_is_same[i]: row i has row i - 1's digest. Sorted by line within
+    # a digest, a run of equal digests starts at its first line.
+    previous_is_same = np.concatenate(
+        ([False], (table["high"][1:] == table["high"][:-1]) & (table["low"][1:] == table["low"][:-1]))
     )
-    # A repeat's first row (its smallest line) starts a run of rows with the
-    # same digest, a run longer than one.
-    previous_is_same = np.concatenate(([False], next_is_same))[:-1]
-    first = table[np.flatnonzero(next_is_same & ~previous_is_same)]
-    return {
-        np.array([high, low], dtype="<u8").tobytes(): int(line)
-        for high, low, line in zip(first["high"], first["low"], first["line"])
-    }
-
-
-def first_line_of_repeat(
-    repeats: Repeats, number: int, rating: Rating
-) -> Optional[int]:
-    """Tells whether a rating line repeats an earlier one.
-
-    Args:
-      repeats: From ``FindRepeatedRatings``.
-      number: The line's number.
-      rating: Its parsed rating.
-
-    Returns:
-      The number of the first line with the same rating when this line comes
-      after it, else None (the line is the first, or its rating is unique).
-    """
-    if not repeats:
-        return None
-    first = repeats.get(rating_digest(rating))
-    return first if first is not None and first != number else None
+    run_starts = np.flatnonzero(~previous_is_same)
+    first_lines = table["line"][run_starts][np.cumsum(~previous_is_same) - 1]
+    return dict(
+        zip(table["line"][previous_is_same].tolist(), first_lines[previous_is_same].tolist())
+    )
 
 
 def _merged(dicts: Iterable[Repeats]) -> Repeats:

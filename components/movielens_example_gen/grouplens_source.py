@@ -187,11 +187,10 @@ class _ParseRatings(beam.DoFn):
         """Tags each line that repeats an earlier one, and drops it unless duplicates are kept."""
         for item in parsed:
             if not _is_tagged(item):
-                number, rating = item
-                first = duplicate_check.first_line_of_repeat(repeats, number, rating)
+                first = repeats.get(item[0])
                 if first is not None:
                     yield beam.pvalue.TaggedOutput(
-                        _BAD, DuplicateRating(self._file.display_name(), number, first)
+                        _BAD, DuplicateRating(self._file.display_name(), item[0], first)
                     )
                     if not self._keep_duplicates:
                         continue

@@ -47,8 +47,7 @@ def test_repeats_are_found_across_stretches_with_their_smallest_line():
 
     repeats = duplicate_check.repeats_among(arrays)
 
-    digest = duplicate_check.rating_digest
-    assert repeats == {digest(unique[6][1]): 7, digest(unique[29][1]): 30}
+    assert repeats == {60: 7, 80: 7, 90: 30}
 
 
 def test_a_bucket_without_repeats_or_with_one_rating_has_none():
@@ -58,24 +57,12 @@ def test_a_bucket_without_repeats_or_with_one_rating_has_none():
     assert duplicate_check.repeats_among(many) == {}
 
 
-def test_only_lines_after_the_first_are_repeats():
-    rating = ("5", "6", 2.5, 77)
-    repeats = {duplicate_check.rating_digest(rating): 10}
-
-    assert duplicate_check.first_line_of_repeat(repeats, 10, rating) is None
-    assert duplicate_check.first_line_of_repeat(repeats, 12, rating) == 10
-    assert duplicate_check.first_line_of_repeat(repeats, 12, ("5", "6", 2.5, 78)) is None
-    assert duplicate_check.first_line_of_repeat({}, 12, rating) is None
-
-
 def test_the_repeats_of_every_stretch_and_bucket_are_gathered_and_the_files_removed(tmp_path):
     stretches = {
         "a": _numbered([(1, "1", 1), (2, "2", 2), (3, "3", 3)]),
         "b": _numbered([(4, "2", 2), (5, "4", 4)]),
         "c": _numbered([(6, "3", 3), (7, "2", 2), (8, "5", 5)]),
     }
-    digest = duplicate_check.rating_digest
-
     with beam.Pipeline() as pipeline:
         repeats = (
             pipeline
@@ -85,7 +72,7 @@ def test_the_repeats_of_every_stretch_and_bucket_are_gathered_and_the_files_remo
         )
         assert_that(
             repeats,
-            equal_to([{digest(stretches["a"][1][1]): 2, digest(stretches["a"][2][1]): 3}]),
+            equal_to([{4: 2, 7: 2, 6: 3}]),
         )
     assert list(tmp_path.iterdir()) == []
 
@@ -100,7 +87,7 @@ def test_a_bucket_reads_only_the_files_of_committed_bundles(tmp_path):
 
     repeats = duplicate_check._repeats_of_bucket(0, [committed], str(tmp_path))
 
-    assert repeats == {duplicate_check.rating_digest(ratings[1][1]): 2}
+    assert repeats == {9: 2}
     assert list(tmp_path.iterdir()) == []
 
 
